@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+)
+
+// newFlagSet returns a flag set for a subcommand whose usage text starts with
+// synopsis and lists every flag with its environment variable.
+func newFlagSet(name, synopsis string, env *environment) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		out := fs.Output()
+		fmt.Fprintf(out, "Usage: island %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.VisitAll(func(f *flag.Flag) {
+			fmt.Fprintf(out, "  --%s (%s)\n    \t%s", f.Name, envName(f.Name), f.Usage)
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+				fmt.Fprintf(out, " (default %s)", f.DefValue)
+			}
+			fmt.Fprintln(out)
+		})
+	}
+	return fs
+}
+
+// parseFlags parses args, then gives every flag that the command line left
+// unset the value of its ISLAND_* environment variable, if that is set.
+// --help prints the usage to stdout and returns flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string, env *environment) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(env.stdout)
+			fs.Usage()
+			return flag.ErrHelp
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.stderr, "island %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return errUsage
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var bad error
+	fs.VisitAll(func(f *flag.Flag) {
+		v := env.getenv(envName(f.Name))
+		if set[f.Name] || v == "" || bad != nil {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			bad = fmt.Errorf("%s=%q: %v", envName(f.Name), v, err)
+		}
+	})
+	return bad
+}
+
+// envName returns the environment variable of a flag: max-body is
+// ISLAND_MAX_BODY.
+func envName(flagName string) string {
+	return "ISLAND_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
