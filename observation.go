@@ -42,8 +42,8 @@ func (o Observation) Key() ObservationKey {
 
 // ObservationKey is the identity of an observation.
 type ObservationKey struct {
-	NodeID string
-	ID     string
+	NodeID string `json:"node_id"`
+	ID     string `json:"id"`
 }
 
 // String returns the key as "node/id".
