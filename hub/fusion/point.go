@@ -1,0 +1,106 @@
+package fusion
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/island-sensors/island"
+)
+
+// earthRadiusM is the mean radius of the Earth, in metres.
+const earthRadiusM = 6371008.8
+
+// point is an observation prepared for fusion: its position in radians,
+// its node as a small integer, and whether it may be associated at all.
+type point struct {
+	obs    island.Observation
+	lat    float64 // radians
+	lon    float64 // radians
+	cosLat float64
+	node   int32
+	usable bool
+}
+
+// prepare copies obs into points sorted by key (then by every other field,
+// so that the order is total) and numbers their nodes.
+func prepare(obs []island.Observation) []point {
+	sorted := slices.Clone(obs)
+	slices.SortFunc(sorted, compareObs)
+	ps := make([]point, len(sorted))
+	nodes := make(map[string]int32)
+	for i, o := range sorted {
+		n, ok := nodes[o.NodeID]
+		if !ok {
+			n = int32(len(nodes))
+			nodes[o.NodeID] = n
+		}
+		lat, lon := o.Lat*math.Pi/180, o.Lon*math.Pi/180
+		ps[i] = point{obs: o, lat: lat, lon: lon, cosLat: math.Cos(lat), node: n,
+			usable: validPosition(o.Lat, o.Lon)}
+	}
+	return ps
+}
+
+func validPosition(lat, lon float64) bool {
+	return lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180
+}
+
+func compareKeys(a, b island.ObservationKey) int {
+	if c := strings.Compare(a.NodeID, b.NodeID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+func compareObs(a, b island.Observation) int {
+	if c := compareKeys(a.Key(), b.Key()); c != 0 {
+		return c
+	}
+	if c := a.Timestamp.Compare(b.Timestamp); c != 0 {
+		return c
+	}
+	return cmp.Or(cmp.Compare(a.Lat, b.Lat), cmp.Compare(a.Lon, b.Lon),
+		strings.Compare(a.Class, b.Class), cmp.Compare(a.Confidence, b.Confidence))
+}
+
+// distanceM is the great-circle distance between p and q in metres, by the
+// haversine formula on a sphere of the Earth's mean radius. It is symmetric
+// to the last bit.
+func distanceM(p, q *point) float64 {
+	sLat := math.Sin((q.lat - p.lat) / 2)
+	sLon := math.Sin((q.lon - p.lon) / 2)
+	h := sLat*sLat + p.cosLat*q.cosLat*sLon*sLon
+	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// secondsApart is how many seconds b comes after a. It is exact to the
+// nanosecond for any two timestamps within years 0 to 9999.
+func secondsApart(a, b time.Time) float64 {
+	return float64(b.Unix()-a.Unix()) + float64(b.Nanosecond()-a.Nanosecond())*1e-9
+}
+
+// score is the normalised distance of p and q in space and time, and
+// whether they pass both gates: each gate is inclusive.
+func score(p, q *point, g island.Gates) (float64, bool) {
+	d := distanceM(p, q)
+	dt := math.Abs(secondsApart(p.obs.Timestamp, q.obs.Timestamp))
+	if !(d <= g.DistanceM && dt <= g.TimeS) {
+		return 0, false
+	}
+	x, y := d/g.DistanceM, dt/g.TimeS
+	return math.Sqrt(x*x + y*y), true
+}
+
+func mustGates(lens *island.Lens) {
+	if lens == nil {
+		panic("fusion: Fuse needs a lens; load one before fusing")
+	}
+	g := lens.Gates
+	if !(g.DistanceM > 0 && g.TimeS > 0) || math.IsInf(g.DistanceM, 0) || math.IsInf(g.TimeS, 0) {
+		panic(fmt.Sprintf("fusion: the lens gates %+v must be positive and finite", g))
+	}
+}
