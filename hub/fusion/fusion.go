@@ -46,8 +46,8 @@ type Track struct {
 // Fuse is safe to call concurrently.
 func Fuse(obs []island.Observation, lens *island.Lens) Result {
 	mustGates(lens)
-	ps := prepare(obs)
-	pairs := candidates(ps, lens)
+	ps, classes := prepare(obs)
+	pairs := candidates(ps, classes, lens)
 	groups := merge(ps, pairs)
 	return report(ps, groups, len(pairs), lens)
 }

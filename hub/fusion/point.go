@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/island-sensors/island"
 )
@@ -21,28 +20,40 @@ type point struct {
 	lat    float64 // radians
 	lon    float64 // radians
 	cosLat float64
+	sec    int64 // Unix seconds of the timestamp
+	nsec   int64 // and its nanoseconds
 	node   int32
+	class  int32
 	usable bool
 }
 
 // prepare copies obs into points sorted by key (then by every other field,
-// so that the order is total) and numbers their nodes.
-func prepare(obs []island.Observation) []point {
+// so that the order is total) and numbers their nodes and classes.
+func prepare(obs []island.Observation) ([]point, []string) {
 	sorted := slices.Clone(obs)
 	slices.SortFunc(sorted, compareObs)
 	ps := make([]point, len(sorted))
 	nodes := make(map[string]int32)
+	classes := make(map[string]int32)
+	var names []string
 	for i, o := range sorted {
 		n, ok := nodes[o.NodeID]
 		if !ok {
 			n = int32(len(nodes))
 			nodes[o.NodeID] = n
 		}
+		c, ok := classes[o.Class]
+		if !ok {
+			c = int32(len(names))
+			classes[o.Class] = c
+			names = append(names, o.Class)
+		}
 		lat, lon := o.Lat*math.Pi/180, o.Lon*math.Pi/180
-		ps[i] = point{obs: o, lat: lat, lon: lon, cosLat: math.Cos(lat), node: n,
-			usable: validPosition(o.Lat, o.Lon)}
+		ps[i] = point{obs: o, lat: lat, lon: lon, cosLat: math.Cos(lat),
+			sec: o.Timestamp.Unix(), nsec: int64(o.Timestamp.Nanosecond()),
+			node: n, class: c, usable: validPosition(o.Lat, o.Lon)}
 	}
-	return ps
+	return ps, names
 }
 
 func validPosition(lat, lon float64) bool {
@@ -77,18 +88,23 @@ func distanceM(p, q *point) float64 {
 	return 2 * earthRadiusM * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
-// secondsApart is how many seconds b comes after a. It is exact to the
-// nanosecond for any two timestamps within years 0 to 9999.
-func secondsApart(a, b time.Time) float64 {
-	return float64(b.Unix()-a.Unix()) + float64(b.Nanosecond()-a.Nanosecond())*1e-9
+// secondsApart is how many seconds q comes after p. It keeps whole seconds
+// and nanoseconds apart, so that it stays precise over any span of years
+// 0 to 9999 (a time.Duration would saturate at 292 years).
+func secondsApart(p, q *point) float64 {
+	return float64(q.sec-p.sec) + float64(q.nsec-p.nsec)*1e-9
 }
 
-// score is the normalised distance of p and q in space and time, and
-// whether they pass both gates: each gate is inclusive.
+// score is the normalised distance of p and q in space and time,
+// sqrt((d/DistanceM)^2 + (dt/TimeS)^2), and whether they pass both gates;
+// each gate is inclusive. It is symmetric in p and q to the last bit.
 func score(p, q *point, g island.Gates) (float64, bool) {
+	dt := math.Abs(secondsApart(p, q))
+	if !(dt <= g.TimeS) {
+		return 0, false
+	}
 	d := distanceM(p, q)
-	dt := math.Abs(secondsApart(p.obs.Timestamp, q.obs.Timestamp))
-	if !(d <= g.DistanceM && dt <= g.TimeS) {
+	if !(d <= g.DistanceM) {
 		return 0, false
 	}
 	x, y := d/g.DistanceM, dt/g.TimeS

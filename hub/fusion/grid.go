@@ -1,0 +1,188 @@
+package fusion
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/island-sensors/island"
+)
+
+// Safety margins that make the grid's cells and reaches a little larger than
+// the gates, so that rounding can never hide a pair within them. Larger cells
+// only cost a few extra comparisons; the gates themselves stay exact.
+const (
+	marginRel    = 1e-6
+	marginS      = 1e-3 // seconds
+	minCellDeg   = 1e-7 // about a centimetre: keeps the cell counts finite
+	maxColumns   = 1 << 40
+	degPerRadian = 180 / math.Pi
+)
+
+// grid buckets the usable points into cells of one time slot, one band of
+// latitude and one column of longitude, each at least as large as the gates.
+// Columns are as wide, in metres, as the gate at the poleward edge of their
+// band, so wider in degrees towards the poles; a band that touches a pole has
+// a single column.
+type grid struct {
+	reachS   float64 // the time gate with margin, in seconds
+	reachDeg float64 // the distance gate with margin, as an angle in degrees
+	slotS    float64
+	rowDeg   float64
+	rows     int64
+	base     int64 // the Unix second slots count from
+	cells    []entry
+	bands    map[[2]int64][2]int32 // (slot, row) -> its range of cells
+}
+
+// entry is one point in its cell.
+type entry struct {
+	slot, row, col int64
+	p              int32
+}
+
+func compareEntries(x, y entry) int {
+	return cmp.Or(cmp.Compare(x.slot, y.slot), cmp.Compare(x.row, y.row),
+		cmp.Compare(x.col, y.col), cmp.Compare(x.p, y.p))
+}
+
+func newGrid(ps []point, g island.Gates) *grid {
+	gr := &grid{
+		reachS:   g.TimeS*(1+marginRel) + marginS,
+		reachDeg: g.DistanceM/earthRadiusM*degPerRadian*(1+marginRel) + marginDeg,
+		bands:    make(map[[2]int64][2]int32),
+	}
+	gr.slotS = gr.reachS
+	gr.rowDeg = min(max(gr.reachDeg, minCellDeg), 180)
+	gr.rows = int64(math.Ceil(180 / gr.rowDeg))
+	gr.base = baseSecond(ps)
+	for i := range ps {
+		if !ps[i].usable {
+			continue
+		}
+		row := gr.row(ps[i].obs.Lat)
+		gr.cells = append(gr.cells, entry{slot: gr.slot(&ps[i]), row: row,
+			col: gr.col(row, ps[i].obs.Lon), p: int32(i)})
+	}
+	slices.SortFunc(gr.cells, compareEntries)
+	for i := 0; i < len(gr.cells); {
+		j := i
+		for j < len(gr.cells) && gr.cells[j].slot == gr.cells[i].slot &&
+			gr.cells[j].row == gr.cells[i].row {
+			j++
+		}
+		gr.bands[[2]int64{gr.cells[i].slot, gr.cells[i].row}] = [2]int32{int32(i), int32(j)}
+		i = j
+	}
+	return gr
+}
+
+func baseSecond(ps []point) int64 {
+	base := int64(math.MaxInt64)
+	for i := range ps {
+		base = min(base, ps[i].sec)
+	}
+	return base
+}
+
+func (gr *grid) seconds(p *point) float64 {
+	return float64(p.sec-gr.base) + float64(p.nsec)*1e-9
+}
+
+func (gr *grid) slot(p *point) int64 {
+	return int64(math.Floor(gr.seconds(p) / gr.slotS))
+}
+
+func (gr *grid) row(latDeg float64) int64 {
+	return min(max(int64(math.Floor((latDeg+90)/gr.rowDeg)), 0), gr.rows-1)
+}
+
+// columns is how many columns the band row has.
+func (gr *grid) columns(row int64) int64 {
+	south := -90 + float64(row)*gr.rowDeg
+	poleward := min(max(math.Abs(south), math.Abs(south+gr.rowDeg)), 90)
+	cos := math.Cos(poleward / degPerRadian)
+	if poleward >= 90 || cos <= 0 {
+		return 1
+	}
+	n := math.Floor(360 * cos / gr.rowDeg)
+	return int64(min(max(n, 1), maxColumns))
+}
+
+func (gr *grid) col(row int64, lonDeg float64) int64 {
+	n := gr.columns(row)
+	return min(max(int64(math.Floor((lonDeg+180)/(360/float64(n)))), 0), n-1)
+}
+
+// lonReach is how far in longitude, in degrees, a point within the distance
+// gate of a point at latDeg can lie, or 180 or more when the gate reaches
+// over a pole. On a sphere the circle of angular radius r around latitude
+// lat spans asin(sin r / cos lat) of longitude either side.
+func (gr *grid) lonReach(latDeg float64) float64 {
+	if math.Abs(latDeg)+gr.reachDeg >= 90 {
+		return 360
+	}
+	s := math.Sin(gr.reachDeg/degPerRadian) / math.Cos(latDeg/degPerRadian)
+	if s >= 1 {
+		return 360
+	}
+	return math.Asin(s)*degPerRadian*(1+marginRel) + minCellDeg
+}
+
+// near calls visit with every point in the cells that can hold a point
+// within both gates of p: its own cell and its neighbours, wrapping across
+// the antimeridian.
+func (gr *grid) near(p *point, visit func(q int32)) {
+	t := gr.seconds(p)
+	s0 := int64(math.Floor((t - gr.reachS) / gr.slotS))
+	s1 := int64(math.Floor((t + gr.reachS) / gr.slotS))
+	lat, lon := p.obs.Lat, p.obs.Lon
+	r0, r1 := gr.row(lat-gr.reachDeg), gr.row(lat+gr.reachDeg)
+	reach := gr.lonReach(lat)
+	for s := s0; s <= s1; s++ {
+		for r := r0; r <= r1; r++ {
+			band, ok := gr.bands[[2]int64{s, r}]
+			if !ok {
+				continue
+			}
+			for _, span := range gr.colSpans(r, lon, reach) {
+				gr.visitCols(band, span, visit)
+			}
+		}
+	}
+}
+
+// colSpans returns the ranges of columns of band row that cover
+// [lon-reach, lon+reach], split in two where they wrap.
+func (gr *grid) colSpans(row int64, lon, reach float64) [][2]int64 {
+	n := gr.columns(row)
+	w := 360 / float64(n)
+	lo := int64(math.Floor((lon - reach + 180) / w))
+	hi := int64(math.Floor((lon + reach + 180) / w))
+	if reach >= 180 || hi-lo+1 >= n {
+		return [][2]int64{{0, n - 1}}
+	}
+	lo, hi = lo-n*floorDiv(lo, n), hi-n*floorDiv(lo, n)
+	if hi < n {
+		return [][2]int64{{lo, hi}}
+	}
+	return [][2]int64{{lo, n - 1}, {0, hi - n}}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+func (gr *grid) visitCols(band [2]int32, span [2]int64, visit func(q int32)) {
+	cells := gr.cells[band[0]:band[1]]
+	i, _ := slices.BinarySearchFunc(cells, span[0], func(e entry, col int64) int {
+		return cmp.Compare(e.col, col)
+	})
+	for ; i < len(cells) && cells[i].col <= span[1]; i++ {
+		visit(cells[i].p)
+	}
+}
