@@ -14,6 +14,7 @@ import (
 const (
 	marginRel    = 1e-6
 	marginS      = 1e-3 // seconds
+	marginDeg    = 1e-9 // about 0.1 mm
 	minCellDeg   = 1e-7 // about a centimetre: keeps the cell counts finite
 	maxColumns   = 1 << 40
 	degPerRadian = 180 / math.Pi
