@@ -86,7 +86,11 @@ func (c *Client) exchange(ctx context.Context, p Policy, a *Attempt, key string,
 	if err != nil {
 		return answer{}, err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		// Draining what is left lets the connection be kept alive.
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorAnswer))
+		resp.Body.Close()
+	}()
 	a.Status = resp.StatusCode
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		se := statusError(resp)

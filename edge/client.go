@@ -161,9 +161,9 @@ func (c *Client) retry(ctx context.Context, p Policy, node, key string, body []b
 	}
 }
 
-func (c *Client) canceled(ctx context.Context, node string, attempts int) error {
-	return fmt.Errorf("edge: the batch of node %q was stopped by its caller after %d attempts: %w",
-		node, attempts, &canceledError{err: context.Cause(ctx)})
+func (c *Client) canceled(ctx context.Context, node string, n int) error {
+	return fmt.Errorf("edge: the batch of node %q was stopped by its caller after %s: %w",
+		node, attempts(n), &canceledError{err: context.Cause(ctx)})
 }
 
 func (c *Client) after(p Policy, a Attempt) {

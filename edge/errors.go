@@ -66,9 +66,9 @@ type exhaustedError struct {
 }
 
 func (e *exhaustedError) Error() string {
-	return fmt.Sprintf("edge: gave up on the batch of node %q after %d attempts; the last (%s) failed: %v; "+
+	return fmt.Sprintf("edge: gave up on the batch of node %q after %s; the last (%s) failed: %v; "+
 		"check that the hub at %s is up and reachable, or allow more attempts",
-		e.node, e.attempts, e.last.Class, e.last.Err, e.url)
+		e.node, attempts(e.attempts), e.last.Class, e.last.Err, e.url)
 }
 
 func (e *exhaustedError) Unwrap() []error { return []error{ErrExhausted, e.last.Err} }
@@ -86,3 +86,11 @@ func (e *attemptTimeoutError) Timeout() bool { return true }
 
 // Is makes the error match context.DeadlineExceeded.
 func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// attempts returns "1 attempt" or "n attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return fmt.Sprintf("%d attempts", n)
+}
