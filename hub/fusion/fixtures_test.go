@@ -19,13 +19,3 @@ func fixtureObservations(t testing.TB) []island.Observation {
 	}
 	return obs
 }
-
-func TestFuseFixtures(t *testing.T) {
-	res := Fuse(fixtureObservations(t), island.DefaultLens())
-	require.Len(t, res.Tracks, 5)
-	require.Equal(t, 15, res.Matches)
-	require.Empty(t, res.Unmatched)
-	for i, tr := range res.Tracks {
-		require.Len(t, tr.Members, 3, "track %d", i)
-	}
-}
