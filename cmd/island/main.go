@@ -42,7 +42,9 @@ type environment struct {
 }
 
 func commands() []command {
-	return []command{}
+	return []command{
+		hubCommand(),
+	}
 }
 
 func main() {
