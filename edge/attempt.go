@@ -20,12 +20,16 @@ const (
 	maxErrorAnswer = 64 << 10
 )
 
+// headerReplayed is set by the hub on an answer it sends again for a key.
+const headerReplayed = "Idempotent-Replayed"
+
 // answer is the hub's answer to a stored batch.
 type answer struct {
 	NodeID     string `json:"node_id"`
 	Accepted   int    `json:"accepted"`
 	Duplicates int    `json:"duplicates"`
 	Total      int    `json:"total"`
+	replayed   bool
 }
 
 // envelope is the hub's error answer.
@@ -102,6 +106,7 @@ func (c *Client) exchange(ctx context.Context, p Policy, a *Attempt, key string,
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(&ans); err != nil {
 		return answer{}, fmt.Errorf("edge: reading the hub's answer (%d): %w", resp.StatusCode, err)
 	}
+	ans.replayed = resp.Header.Get(headerReplayed) == "true"
 	return ans, nil
 }
 

@@ -83,6 +83,9 @@ type Result struct {
 	Failures []Attempt
 	// Key is the Idempotency-Key that every attempt carried.
 	Key string
+	// Replayed tells that the hub answered with the stored answer of an
+	// earlier attempt under Key: that attempt's answer was lost on the way.
+	Replayed bool
 }
 
 // PostObservations posts obs as one batch of c.NodeID. See PostBatch.
@@ -136,6 +139,7 @@ func (c *Client) retry(ctx context.Context, p Policy, node, key string, body []b
 			c.after(p, a)
 			res.Status = StatusSuccess
 			res.Accepted, res.Duplicates, res.Total = ans.Accepted, ans.Duplicates, ans.Total
+			res.Replayed = ans.replayed
 			return res, nil
 		}
 		wanted := a.Class != ClassCanceled && p.Retry(a)
