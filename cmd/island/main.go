@@ -44,6 +44,7 @@ type environment struct {
 func commands() []command {
 	return []command{
 		hubCommand(),
+		edgeCommand(),
 	}
 }
 
