@@ -10,23 +10,19 @@ import (
 func candidates(ps []point, classes []string, lens *island.Lens) []pair {
 	gr := newGrid(ps, lens.Gates)
 	fits := newClassTable(classes, lens)
-	var pairs []pair
-	for i := range ps {
-		if !ps[i].usable {
-			continue
-		}
-		a := int32(i)
-		gr.near(&ps[a], func(b int32) {
-			if b <= a || ps[a].node == ps[b].node {
-				return
-			}
-			if !fits.canFuse(ps[a].class, ps[b].class) {
-				return
+	pairs := make([]pair, 0, len(ps))
+	var near []int32
+	for _, e := range gr.cells {
+		a := e.p
+		near = gr.near(&ps[a], near[:0])
+		for _, b := range near {
+			if b <= a || ps[a].node == ps[b].node || !fits.canFuse(ps[a].class, ps[b].class) {
+				continue
 			}
 			if s, ok := score(&ps[a], &ps[b], lens.Gates); ok {
 				pairs = append(pairs, pair{a: a, b: b, score: s})
 			}
-		})
+		}
 	}
 	return pairs
 }

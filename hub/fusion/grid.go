@@ -33,7 +33,14 @@ type grid struct {
 	rows     int64
 	base     int64 // the Unix second slots count from
 	cells    []entry
-	bands    map[[2]int64][2]int32 // (slot, row) -> its range of cells
+	bands    map[[2]int64]band // by (slot, row)
+}
+
+// band is the range of cells of one time slot and latitude row, and how many
+// columns that row has.
+type band struct {
+	lo, hi int32
+	cols   int64
 }
 
 // entry is one point in its cell.
@@ -51,12 +58,13 @@ func newGrid(ps []point, g island.Gates) *grid {
 	gr := &grid{
 		reachS:   g.TimeS*(1+marginRel) + marginS,
 		reachDeg: g.DistanceM/earthRadiusM*degPerRadian*(1+marginRel) + marginDeg,
-		bands:    make(map[[2]int64][2]int32),
+		bands:    make(map[[2]int64]band),
 	}
 	gr.slotS = gr.reachS
 	gr.rowDeg = min(max(gr.reachDeg, minCellDeg), 180)
 	gr.rows = int64(math.Ceil(180 / gr.rowDeg))
 	gr.base = baseSecond(ps)
+	gr.cells = make([]entry, 0, len(ps))
 	for i := range ps {
 		if !ps[i].usable {
 			continue
@@ -72,7 +80,8 @@ func newGrid(ps []point, g island.Gates) *grid {
 			gr.cells[j].row == gr.cells[i].row {
 			j++
 		}
-		gr.bands[[2]int64{gr.cells[i].slot, gr.cells[i].row}] = [2]int32{int32(i), int32(j)}
+		key := [2]int64{gr.cells[i].slot, gr.cells[i].row}
+		gr.bands[key] = band{lo: int32(i), hi: int32(j), cols: gr.columns(key[1])}
 		i = j
 	}
 	return gr
@@ -130,10 +139,10 @@ func (gr *grid) lonReach(latDeg float64) float64 {
 	return math.Asin(s)*degPerRadian*(1+marginRel) + minCellDeg
 }
 
-// near calls visit with every point in the cells that can hold a point
-// within both gates of p: its own cell and its neighbours, wrapping across
-// the antimeridian.
-func (gr *grid) near(p *point, visit func(q int32)) {
+// near appends to buf every point in the cells that can hold a point within
+// both gates of p: its own cell and its neighbours, wrapping across the
+// antimeridian.
+func (gr *grid) near(p *point, buf []int32) []int32 {
 	t := gr.seconds(p)
 	s0 := int64(math.Floor((t - gr.reachS) / gr.slotS))
 	s1 := int64(math.Floor((t + gr.reachS) / gr.slotS))
@@ -142,32 +151,34 @@ func (gr *grid) near(p *point, visit func(q int32)) {
 	reach := gr.lonReach(lat)
 	for s := s0; s <= s1; s++ {
 		for r := r0; r <= r1; r++ {
-			band, ok := gr.bands[[2]int64{s, r}]
+			b, ok := gr.bands[[2]int64{s, r}]
 			if !ok {
 				continue
 			}
-			for _, span := range gr.colSpans(r, lon, reach) {
-				gr.visitCols(band, span, visit)
+			spans, n := colSpans(b.cols, lon, reach)
+			for _, span := range spans[:n] {
+				buf = gr.inCols(b, span, buf)
 			}
 		}
 	}
+	return buf
 }
 
-// colSpans returns the ranges of columns of band row that cover
-// [lon-reach, lon+reach], split in two where they wrap.
-func (gr *grid) colSpans(row int64, lon, reach float64) [][2]int64 {
-	n := gr.columns(row)
-	w := 360 / float64(n)
+// colSpans returns the ranges of the cols columns of a band that cover
+// [lon-reach, lon+reach]: one, or two where they wrap.
+func colSpans(cols int64, lon, reach float64) ([2][2]int64, int) {
+	w := 360 / float64(cols)
 	lo := int64(math.Floor((lon - reach + 180) / w))
 	hi := int64(math.Floor((lon + reach + 180) / w))
-	if reach >= 180 || hi-lo+1 >= n {
-		return [][2]int64{{0, n - 1}}
+	if reach >= 180 || hi-lo+1 >= cols {
+		return [2][2]int64{{0, cols - 1}}, 1
 	}
-	lo, hi = lo-n*floorDiv(lo, n), hi-n*floorDiv(lo, n)
-	if hi < n {
-		return [][2]int64{{lo, hi}}
+	shift := cols * floorDiv(lo, cols)
+	lo, hi = lo-shift, hi-shift
+	if hi < cols {
+		return [2][2]int64{{lo, hi}}, 1
 	}
-	return [][2]int64{{lo, n - 1}, {0, hi - n}}
+	return [2][2]int64{{lo, cols - 1}, {0, hi - cols}}, 2
 }
 
 func floorDiv(a, b int64) int64 {
@@ -178,12 +189,14 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-func (gr *grid) visitCols(band [2]int32, span [2]int64, visit func(q int32)) {
-	cells := gr.cells[band[0]:band[1]]
+// inCols appends the points of band b in the columns of span to buf.
+func (gr *grid) inCols(b band, span [2]int64, buf []int32) []int32 {
+	cells := gr.cells[b.lo:b.hi]
 	i, _ := slices.BinarySearchFunc(cells, span[0], func(e entry, col int64) int {
 		return cmp.Compare(e.col, col)
 	})
 	for ; i < len(cells) && cells[i].col <= span[1]; i++ {
-		visit(cells[i].p)
+		buf = append(buf, cells[i].p)
 	}
+	return buf
 }

@@ -50,28 +50,66 @@ func (adj adjacency) linked(i, j int32) bool {
 	return ok
 }
 
-// merge joins points into groups, best pair first, and returns each point's
-// group as the list of its members (shared by all members; nil for none but
-// itself). Two groups join only when no node repeats and every cross pair
-// is a candidate (complete linkage).
-func merge(ps []point, pairs []pair) [][]int32 {
+// groups partitions the points. Each group is a ring of members linked by
+// next and named by its leader, one of its members.
+type groups struct {
+	leader []int32
+	next   []int32
+	size   []int32 // by leader
+}
+
+func newGroups(n int) *groups {
+	g := &groups{leader: make([]int32, n), next: make([]int32, n), size: make([]int32, n)}
+	for i := range n {
+		g.leader[i], g.next[i], g.size[i] = int32(i), int32(i), 1
+	}
+	return g
+}
+
+// members appends the members of the group led by l to buf.
+func (g *groups) members(l int32, buf []int32) []int32 {
+	for m := l; ; {
+		buf = append(buf, m)
+		if m = g.next[m]; m == l {
+			return buf
+		}
+	}
+}
+
+// join moves the members of group b into group a.
+func (g *groups) join(a, b int32) {
+	for m := b; ; {
+		g.leader[m] = a
+		if m = g.next[m]; m == b {
+			break
+		}
+	}
+	g.next[a], g.next[b] = g.next[b], g.next[a]
+	g.size[a] += g.size[b]
+}
+
+// merge joins points into groups, best pair first. Two groups join only
+// when no node repeats and every cross pair is a candidate (complete
+// linkage), so that members are pairwise associated.
+func merge(ps []point, pairs []pair) *groups {
 	slices.SortFunc(pairs, comparePairs)
 	adj := newAdjacency(len(ps), pairs)
-	group := make([][]int32, len(ps))
-	for i := range group {
-		group[i] = []int32{int32(i)}
-	}
+	g := newGroups(len(ps))
+	var bufA, bufB []int32
 	for _, p := range pairs {
-		ga, gb := group[p.a], group[p.b]
-		if &ga[0] == &gb[0] || !joinable(ps, adj, ga, gb) {
+		a, b := g.leader[p.a], g.leader[p.b]
+		if a == b {
 			continue
 		}
-		joined := append(ga[:len(ga):len(ga)], gb...)
-		for _, m := range joined {
-			group[m] = joined
+		bufA, bufB = g.members(a, bufA[:0]), g.members(b, bufB[:0])
+		if joinable(ps, adj, bufA, bufB) {
+			if g.size[a] < g.size[b] {
+				a, b = b, a
+			}
+			g.join(a, b)
 		}
 	}
-	return group
+	return g
 }
 
 func joinable(ps []point, adj adjacency, ga, gb []int32) bool {

@@ -16,9 +16,9 @@ const earthRadiusM = 6371008.8
 // point is an observation prepared for fusion: its position in radians,
 // its node as a small integer, and whether it may be associated at all.
 type point struct {
-	obs    island.Observation
-	lat    float64 // radians
-	lon    float64 // radians
+	obs    *island.Observation // in the caller's slice, which Fuse only reads
+	lat    float64             // radians
+	lon    float64             // radians
 	cosLat float64
 	sec    int64 // Unix seconds of the timestamp
 	nsec   int64 // and its nanoseconds
@@ -27,33 +27,72 @@ type point struct {
 	usable bool
 }
 
-// prepare copies obs into points sorted by key (then by every other field,
-// so that the order is total) and numbers their nodes and classes.
+// prepare makes the points of obs sorted by key (then by every other field,
+// so that the order is total) and numbers their nodes, in order of name, and
+// their classes.
 func prepare(obs []island.Observation) ([]point, []string) {
-	sorted := slices.Clone(obs)
-	slices.SortFunc(sorted, compareObs)
-	ps := make([]point, len(sorted))
-	nodes := make(map[string]int32)
+	ps := make([]point, len(obs))
+	for i, k := range sortedKeys(obs) {
+		ps[i].obs, ps[i].node = &obs[k.index], k.node
+	}
 	classes := make(map[string]int32)
 	var names []string
-	for i, o := range sorted {
-		n, ok := nodes[o.NodeID]
-		if !ok {
-			n = int32(len(nodes))
-			nodes[o.NodeID] = n
-		}
-		c, ok := classes[o.Class]
+	for i := range ps {
+		p := &ps[i]
+		c, ok := classes[p.obs.Class]
 		if !ok {
 			c = int32(len(names))
-			classes[o.Class] = c
-			names = append(names, o.Class)
+			classes[p.obs.Class] = c
+			names = append(names, p.obs.Class)
 		}
-		lat, lon := o.Lat*math.Pi/180, o.Lon*math.Pi/180
-		ps[i] = point{obs: o, lat: lat, lon: lon, cosLat: math.Cos(lat),
-			sec: o.Timestamp.Unix(), nsec: int64(o.Timestamp.Nanosecond()),
-			node: n, class: c, usable: validPosition(o.Lat, o.Lon)}
+		p.class = c
+		p.lat, p.lon = p.obs.Lat*math.Pi/180, p.obs.Lon*math.Pi/180
+		p.cosLat = math.Cos(p.lat)
+		p.sec, p.nsec = p.obs.Timestamp.Unix(), int64(p.obs.Timestamp.Nanosecond())
+		p.usable = validPosition(p.obs.Lat, p.obs.Lon)
 	}
 	return ps, names
+}
+
+// sortKey is what prepare sorts by, kept small so that sorting moves little.
+type sortKey struct {
+	id    string
+	node  int32
+	index int32
+}
+
+// sortedKeys returns the keys of obs in the order of node names, ids and
+// then every other field.
+func sortedKeys(obs []island.Observation) []sortKey {
+	nodes := numberNodes(obs)
+	keys := make([]sortKey, len(obs))
+	for i := range obs {
+		keys[i] = sortKey{id: obs[i].ID, node: nodes[obs[i].NodeID], index: int32(i)}
+	}
+	slices.SortFunc(keys, func(a, b sortKey) int {
+		if c := cmp.Or(cmp.Compare(a.node, b.node), strings.Compare(a.id, b.id)); c != 0 {
+			return c
+		}
+		return compareObs(&obs[a.index], &obs[b.index])
+	})
+	return keys
+}
+
+// numberNodes numbers the node ids of obs in the order of their names.
+func numberNodes(obs []island.Observation) map[string]int32 {
+	nodes := make(map[string]int32)
+	var names []string
+	for i := range obs {
+		if _, ok := nodes[obs[i].NodeID]; !ok {
+			nodes[obs[i].NodeID] = 0
+			names = append(names, obs[i].NodeID)
+		}
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		nodes[n] = int32(i)
+	}
+	return nodes
 }
 
 func validPosition(lat, lon float64) bool {
@@ -67,7 +106,7 @@ func compareKeys(a, b island.ObservationKey) int {
 	return strings.Compare(a.ID, b.ID)
 }
 
-func compareObs(a, b island.Observation) int {
+func compareObs(a, b *island.Observation) int {
 	if c := compareKeys(a.Key(), b.Key()); c != 0 {
 		return c
 	}

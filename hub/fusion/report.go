@@ -3,84 +3,78 @@ package fusion
 import (
 	"cmp"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
 	"github.com/island-sensors/island"
 )
 
-// report turns the groups into the result: the groups of at least
-// lens.MinNodes nodes become tracks, ordered by their earliest member.
-func report(ps []point, group [][]int32, candidates int, lens *island.Lens) Result {
-	minNodes := max(lens.MinNodes, 1)
-	res := Result{Tracks: []Track{}, Unmatched: []island.ObservationKey{}, Candidates: candidates}
-	var tracked [][]int32
-	for i, g := range group {
-		if g[0] != int32(i) {
-			continue // each group is visited once, at its first member
-		}
-		if len(g) < minNodes {
-			for _, m := range g {
-				res.Unmatched = append(res.Unmatched, ps[m].obs.Key())
-			}
-			continue
-		}
-		tracked = append(tracked, g)
-		res.Matches += len(g) * (len(g) - 1) / 2
-	}
-	slices.SortFunc(tracked, func(x, y []int32) int { return compareEarliest(ps, x, y) })
-	for i, g := range tracked {
-		res.Tracks = append(res.Tracks, track(ps, g, trackID(i, len(tracked))))
-	}
-	slices.SortFunc(res.Unmatched, compareKeys)
-	return res
+// kept is a group to report and its earliest member.
+type kept struct {
+	members []int32
+	first   int32
 }
 
-// trackID numbers tracks from 1, padded to the same width for every track of
-// a result so that ids sort as the tracks do.
-func trackID(i, n int) string {
-	width := max(4, len(fmt.Sprint(n)))
-	return fmt.Sprintf("track-%0*d", width, i+1)
+// report turns the groups into the result: the groups of at least
+// lens.MinNodes nodes become tracks, ordered by their earliest member.
+func report(ps []point, g *groups, candidates int, lens *island.Lens) Result {
+	minNodes := int32(max(lens.MinNodes, 1))
+	res := Result{Tracks: []Track{}, Unmatched: []island.ObservationKey{}, Candidates: candidates}
+	var tracks []kept
+	for i := range ps {
+		l := g.leader[i]
+		switch {
+		case g.size[l] < minNodes:
+			res.Unmatched = append(res.Unmatched, ps[i].obs.Key()) // in key order
+		case l == int32(i):
+			m := g.members(l, nil)
+			slices.Sort(m) // by key
+			tracks = append(tracks, kept{members: m, first: earliest(ps, m)})
+			res.Matches += len(m) * (len(m) - 1) / 2
+		}
+	}
+	slices.SortFunc(tracks, func(x, y kept) int { return comparePoints(ps, x.first, y.first) })
+	width := max(4, len(fmt.Sprint(len(tracks))))
+	for i, k := range tracks {
+		res.Tracks = append(res.Tracks, track(ps, k.members, fmt.Sprintf("track-%0*d", width, i+1)))
+	}
+	return res
 }
 
 // earliest is the member of g with the first timestamp, then the first key.
 func earliest(ps []point, g []int32) int32 {
 	best := g[0]
 	for _, m := range g[1:] {
-		if comparePoints(&ps[m], &ps[best]) < 0 {
+		if comparePoints(ps, m, best) < 0 {
 			best = m
 		}
 	}
 	return best
 }
 
-func comparePoints(p, q *point) int {
-	if c := p.obs.Timestamp.Compare(q.obs.Timestamp); c != 0 {
-		return c
-	}
-	return compareKeys(p.obs.Key(), q.obs.Key())
+// comparePoints orders points i and j by timestamp, then by key and the
+// other fields, which is the order of their indices.
+func comparePoints(ps []point, i, j int32) int {
+	return cmp.Or(cmp.Compare(ps[i].sec, ps[j].sec), cmp.Compare(ps[i].nsec, ps[j].nsec),
+		cmp.Compare(i, j))
 }
 
-func compareEarliest(ps []point, x, y []int32) int {
-	ex, ey := earliest(ps, x), earliest(ps, y)
-	return cmp.Or(comparePoints(&ps[ex], &ps[ey]), cmp.Compare(ex, ey))
-}
-
-// track fuses the members of g. Members are sorted by key, because g holds
-// indices of points that are sorted by key.
+// track fuses the members g, which are sorted by key.
 func track(ps []point, g []int32, id string) Track {
-	g = slices.Sorted(slices.Values(g))
-	w := weights(ps, g)
+	allZero := !slices.ContainsFunc(g, func(m int32) bool { return ps[m].obs.Confidence != 0 })
 	t := Track{ID: id, Members: make([]island.ObservationKey, len(g))}
 	var sumW, lat, dLon, conf float64
 	ref := ps[g[0]].obs.Lon
 	for i, m := range g {
 		o := ps[m].obs
+		w := o.Confidence
+		if allZero {
+			w = 1
+		}
 		t.Members[i] = o.Key()
-		sumW += w[i]
-		lat += w[i] * o.Lat
-		dLon += w[i] * wrapDegrees(o.Lon-ref)
+		sumW += w
+		lat += w * o.Lat
+		dLon += w * wrapDegrees(o.Lon-ref)
 		conf += o.Confidence
 		if i == 0 || o.Timestamp.Before(t.Start) {
 			t.Start = o.Timestamp
@@ -91,40 +85,34 @@ func track(ps []point, g []int32, id string) Track {
 	}
 	t.Lat, t.Lon = lat/sumW, wrapDegrees(ref+dLon/sumW)
 	t.Confidence = conf / float64(len(g))
-	t.Class = class(ps, g, w)
+	t.Class = class(ps, g, allZero)
 	return t
-}
-
-// weights are the members' confidences, or all 1 when every one is 0.
-func weights(ps []point, g []int32) []float64 {
-	w := make([]float64, len(g))
-	var sum float64
-	for i, m := range g {
-		w[i] = ps[m].obs.Confidence
-		sum += w[i]
-	}
-	if sum == 0 {
-		for i := range w {
-			w[i] = 1
-		}
-	}
-	return w
 }
 
 // class is the member class of the highest total weight, the first by name
 // among equals.
-func class(ps []point, g []int32, w []float64) string {
-	total := make(map[string]float64, len(g))
-	for i, m := range g {
-		total[ps[m].obs.Class] += w[i]
-	}
-	best, bestW := "", math.Inf(-1)
-	for c, cw := range total {
-		if cw > bestW || (cw == bestW && strings.Compare(c, best) < 0) {
-			best, bestW = c, cw
+func class(ps []point, g []int32, allZero bool) string {
+	var names []string
+	var totals []float64
+	for _, m := range g {
+		o := ps[m].obs
+		w := o.Confidence
+		if allZero {
+			w = 1
+		}
+		if i := slices.Index(names, o.Class); i >= 0 {
+			totals[i] += w
+		} else {
+			names, totals = append(names, o.Class), append(totals, w)
 		}
 	}
-	return best
+	best := 0
+	for i := range names {
+		if totals[i] > totals[best] || (totals[i] == totals[best] && strings.Compare(names[i], names[best]) < 0) {
+			best = i
+		}
+	}
+	return names[best]
 }
 
 // wrapDegrees brings a longitude or a longitude difference into
