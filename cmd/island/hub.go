@@ -57,6 +57,7 @@ func runHub(ctx context.Context, args []string, env *environment) error {
 		_ = srv.Close()
 		return fmt.Errorf("stop the hub: %w", err)
 	}
+	log.Info("stopped")
 	return nil
 }
 

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"sync"
@@ -42,10 +43,21 @@ type Page struct {
 	Next         string
 }
 
-// entry is one stored observation with its place in the storage order.
-type entry struct {
-	seq uint64
-	obs island.Observation
+// chunk is a run of observations of one node, stored by one Add, whose
+// sequence numbers are first, first+1, ...
+type chunk struct {
+	first uint64
+	obs   []island.Observation
+}
+
+func (c chunk) last() uint64 { return c.first + uint64(len(c.obs)) - 1 }
+
+// node is what the store keeps of one node: its chunks, by index into
+// Store.chunks, its count and the ids it has stored.
+type node struct {
+	chunks []int
+	count  int
+	ids    map[string]struct{}
 }
 
 // Store is the in-memory observation store. The zero value is not usable;
@@ -56,66 +68,98 @@ type entry struct {
 // gets a sequence number that is never reused, not even after Clear, so a
 // page cursor stays meaningful across clears.
 type Store struct {
-	mu      sync.RWMutex
-	seq     uint64
-	entries []entry // append-only until Clear replaces it
-	byNode  map[string][]int
-	keys    map[island.ObservationKey]struct{}
+	mu     sync.RWMutex
+	seq    uint64
+	total  int
+	chunks []chunk // append-only until Clear replaces it
+	nodes  map[string]*node
 }
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{byNode: map[string][]int{}, keys: map[island.ObservationKey]struct{}{}}
+	return &Store{nodes: map[string]*node{}}
 }
 
 // Add stores a batch of observations all at once: a Clear or Status that
 // runs at the same time sees either all of the batch or none of it. An
 // observation whose (node_id, id) is already stored is counted as a
-// duplicate and not stored again. The caller validates the batch first; Add
-// keeps the observations as given and never changes them afterwards.
+// duplicate and not stored again. The caller validates the batch first.
+// Add takes obs over: it may move its elements and keeps it, so the caller
+// must not use obs afterwards.
 func (s *Store) Add(_ context.Context, obs []island.Observation) (Added, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var a Added
-	for _, o := range obs {
-		k := o.Key()
-		if _, dup := s.keys[k]; dup {
-			a.Duplicates++
+	for len(obs) > 0 {
+		n := 1 // obs[:n] is a run of one node
+		for n < len(obs) && obs[n].NodeID == obs[0].NodeID {
+			n++
+		}
+		accepted := s.addRun(obs[:n])
+		a.Accepted += accepted
+		a.Duplicates += n - accepted
+		obs = obs[n:]
+	}
+	a.Total = s.total
+	return a, nil
+}
+
+// addRun stores the new observations of run, all of one node, as a chunk.
+// It drops the duplicates by moving the new ones to the front of run.
+func (s *Store) addRun(run []island.Observation) int {
+	nd := s.nodes[run[0].NodeID]
+	if nd == nil {
+		nd = &node{ids: make(map[string]struct{}, len(run))}
+		s.nodes[run[0].NodeID] = nd
+	}
+	kept := run[:0]
+	for _, o := range run {
+		if _, dup := nd.ids[o.ID]; dup {
 			continue
 		}
-		s.keys[k] = struct{}{}
-		s.seq++
-		s.byNode[o.NodeID] = append(s.byNode[o.NodeID], len(s.entries))
-		s.entries = append(s.entries, entry{seq: s.seq, obs: o})
-		a.Accepted++
+		nd.ids[o.ID] = struct{}{}
+		kept = append(kept, o)
 	}
-	a.Total = len(s.entries)
-	return a, nil
+	if len(kept) == 0 {
+		return 0
+	}
+	if cap(kept) > len(kept)+len(kept)/8 {
+		kept = slices.Clone(kept) // do not keep the slack of a decoded slice
+	}
+	nd.chunks = append(nd.chunks, len(s.chunks))
+	nd.count += len(kept)
+	s.chunks = append(s.chunks, chunk{first: s.seq + 1, obs: kept})
+	s.seq += uint64(len(kept))
+	s.total += len(kept)
+	return len(kept)
 }
 
 // Status returns how many observations each node has stored, and the total.
 func (s *Store) Status(context.Context) (Status, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	st := Status{Nodes: make(map[string]int, len(s.byNode)), Total: len(s.entries)}
-	for n, p := range s.byNode {
-		st.Nodes[n] = len(p)
+	st := Status{Nodes: make(map[string]int, len(s.nodes)), Total: s.total}
+	for id, nd := range s.nodes {
+		if nd.count > 0 {
+			st.Nodes[id] = nd.count
+		}
 	}
 	return st, nil
 }
 
 // Snapshot returns a copy of every stored observation in storage order. The
-// lock is held only to take the slice; the copy is made outside it, so
-// ingest does not wait while a large store is copied.
+// lock is held only to take the list of chunks; the copy is made outside it,
+// so ingest does not wait while a large store is copied.
 func (s *Store) Snapshot(context.Context) ([]island.Observation, error) {
 	s.mu.RLock()
-	entries := s.entries
+	chunks, total := s.chunks, s.total
 	s.mu.RUnlock()
-	// entries is safe to read without the lock: Add only appends past its
-	// length and Clear replaces the slice instead of reusing it.
-	out := make([]island.Observation, len(entries))
-	for i := range entries {
-		out[i] = entries[i].obs
+	// chunks is safe to read without the lock: Add only appends past its
+	// length, Clear replaces the slice instead of reusing it, and a stored
+	// chunk never changes.
+	out := make([]island.Observation, 0, total)
+	for _, c := range chunks {
+		out = append(out, c.obs...)
 	}
 	return out, nil
 }
@@ -131,28 +175,29 @@ func (s *Store) List(_ context.Context, q Query) (Page, error) {
 	limit := max(q.Limit, 1)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	n, at := len(s.chunks), func(i int) int { return i }
+	if q.Node != "" {
+		var order []int
+		if nd := s.nodes[q.Node]; nd != nil {
+			order = nd.chunks
+		}
+		n, at = len(order), func(i int) int { return order[i] }
+	}
+	// Start at the first chunk with anything after the cursor.
+	i := sort.Search(n, func(i int) bool { return s.chunks[at(i)].last() > after })
 	var p Page
-	if q.Node == "" {
-		i := sort.Search(len(s.entries), func(i int) bool { return s.entries[i].seq > after })
-		page := s.entries[i:min(len(s.entries), i+limit)]
-		p.Observations = make([]island.Observation, len(page))
-		for j := range page {
-			p.Observations[j] = page[j].obs
+	for ; i < n && len(p.Observations) < limit; i++ {
+		c := s.chunks[at(i)]
+		from := 0
+		if c.first <= after {
+			from = int(after - c.first + 1)
 		}
-		if i+len(page) < len(s.entries) {
-			p.Next = cursor(page[len(page)-1].seq)
+		take := c.obs[from:min(len(c.obs), from+limit-len(p.Observations))]
+		p.Observations = append(p.Observations, take...)
+		p.Next = ""
+		if from+len(take) < len(c.obs) || i+1 < n {
+			p.Next = cursor(c.first + uint64(from+len(take)) - 1)
 		}
-		return p, nil
-	}
-	positions := s.byNode[q.Node]
-	i := sort.Search(len(positions), func(i int) bool { return s.entries[positions[i]].seq > after })
-	page := positions[i:min(len(positions), i+limit)]
-	p.Observations = make([]island.Observation, len(page))
-	for j, pos := range page {
-		p.Observations[j] = s.entries[pos].obs
-	}
-	if i+len(page) < len(positions) {
-		p.Next = cursor(s.entries[page[len(page)-1]].seq)
 	}
 	return p, nil
 }
@@ -162,10 +207,9 @@ func (s *Store) List(_ context.Context, q Query) (Page, error) {
 func (s *Store) Clear(context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := len(s.entries)
-	s.entries = nil
-	s.byNode = map[string][]int{}
-	s.keys = map[island.ObservationKey]struct{}{}
+	n := s.total
+	s.chunks, s.total = nil, 0
+	s.nodes = map[string]*node{}
 	return n, nil
 }
 
