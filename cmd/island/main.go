@@ -45,6 +45,7 @@ func commands() []command {
 	return []command{
 		hubCommand(),
 		edgeCommand(),
+		chaosCommand(),
 	}
 }
 
