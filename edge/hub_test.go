@@ -19,7 +19,7 @@ import (
 	"github.com/island-sensors/island/hub"
 )
 
-func startHub(t *testing.T) *hub.Server {
+func startHub(t testing.TB) *hub.Server {
 	t.Helper()
 	h := hub.New(hub.Config{Lens: island.DefaultLens()})
 	require.NoError(t, h.Start("127.0.0.1:0"))

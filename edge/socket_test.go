@@ -99,7 +99,7 @@ func writeStored(c net.Conn) error {
 
 // realClient returns a client of node alpha with a transport of its own,
 // whose idle connections are closed when the test ends.
-func realClient(t *testing.T, url string, p edge.Policy) *edge.Client {
+func realClient(t testing.TB, url string, p edge.Policy) *edge.Client {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
