@@ -12,15 +12,16 @@ func candidates(ps []point, classes []string, lens *island.Lens) []pair {
 	fits := newClassTable(classes, lens)
 	pairs := make([]pair, 0, len(ps))
 	var near []int32
+	var rc reach
 	for _, e := range gr.cells {
 		a := e.p
-		near = gr.near(&ps[a], near[:0])
+		near = gr.near(e, &ps[a], &rc, near[:0])
 		for _, b := range near {
-			if b <= a || ps[a].node == ps[b].node || !fits.canFuse(ps[a].class, ps[b].class) {
+			if ps[a].node == ps[b].node || !fits.canFuse(ps[a].class, ps[b].class) {
 				continue
 			}
 			if s, ok := score(&ps[a], &ps[b], lens.Gates); ok {
-				pairs = append(pairs, pair{a: a, b: b, score: s})
+				pairs = append(pairs, pair{a: min(a, b), b: max(a, b), score: s})
 			}
 		}
 	}

@@ -50,8 +50,15 @@ type entry struct {
 }
 
 func compareEntries(x, y entry) int {
-	return cmp.Or(cmp.Compare(x.slot, y.slot), cmp.Compare(x.row, y.row),
-		cmp.Compare(x.col, y.col), cmp.Compare(x.p, y.p))
+	switch {
+	case x.slot != y.slot:
+		return cmp.Compare(x.slot, y.slot)
+	case x.row != y.row:
+		return cmp.Compare(x.row, y.row)
+	case x.col != y.col:
+		return cmp.Compare(x.col, y.col)
+	}
+	return cmp.Compare(x.p, y.p)
 }
 
 func newGrid(ps []point, g island.Gates) *grid {
@@ -139,29 +146,58 @@ func (gr *grid) lonReach(latDeg float64) float64 {
 	return math.Asin(s)*degPerRadian*(1+marginRel) + minCellDeg
 }
 
-// near appends to buf every point in the cells that can hold a point within
-// both gates of p: its own cell and its neighbours, wrapping across the
-// antimeridian.
-func (gr *grid) near(p *point, buf []int32) []int32 {
-	t := gr.seconds(p)
-	s0 := int64(math.Floor((t - gr.reachS) / gr.slotS))
-	s1 := int64(math.Floor((t + gr.reachS) / gr.slotS))
+// reach is the bands that a query from a point reaches. Points visited cell
+// by cell mostly reach the same bands, so the caller keeps one reach from
+// call to call and near rebuilds it only when it changes.
+type reach struct {
+	key   [4]int64 // own slot, last slot, first row, last row
+	bands []slotBand
+}
+
+type slotBand struct {
+	slot int64
+	band
+}
+
+// near appends to buf every point that may lie within both gates of the
+// point of e and comes after it: a later time slot, or the same slot and a
+// greater index. Each pair of points is thus found once, by its first.
+// The search covers the neighbouring rows and columns, wrapping across the
+// antimeridian, and only the slots from e's own on.
+func (gr *grid) near(e entry, p *point, rc *reach, buf []int32) []int32 {
+	s1 := int64(math.Floor((gr.seconds(p) + gr.reachS) / gr.slotS))
 	lat, lon := p.obs.Lat, p.obs.Lon
-	r0, r1 := gr.row(lat-gr.reachDeg), gr.row(lat+gr.reachDeg)
-	reach := gr.lonReach(lat)
-	for s := s0; s <= s1; s++ {
-		for r := r0; r <= r1; r++ {
-			b, ok := gr.bands[[2]int64{s, r}]
-			if !ok {
-				continue
-			}
-			spans, n := colSpans(b.cols, lon, reach)
-			for _, span := range spans[:n] {
-				buf = gr.inCols(b, span, buf)
-			}
+	key := [4]int64{e.slot, s1, gr.row(lat - gr.reachDeg), gr.row(lat + gr.reachDeg)}
+	if rc.bands == nil || rc.key != key {
+		gr.bandsOf(key, rc)
+	}
+	lonReach := gr.lonReach(lat)
+	for _, sb := range rc.bands {
+		after := int32(-1)
+		if sb.slot == e.slot {
+			after = e.p
+		}
+		spans, n := colSpans(sb.cols, lon, lonReach)
+		for _, span := range spans[:n] {
+			buf = gr.inCols(sb.band, span, after, buf)
 		}
 	}
 	return buf
+}
+
+// bandsOf fills rc with the bands that exist within key.
+func (gr *grid) bandsOf(key [4]int64, rc *reach) {
+	rc.key, rc.bands = key, rc.bands[:0]
+	for s := key[0]; s <= key[1]; s++ {
+		for r := key[2]; r <= key[3]; r++ {
+			if b, ok := gr.bands[[2]int64{s, r}]; ok {
+				rc.bands = append(rc.bands, slotBand{slot: s, band: b})
+			}
+		}
+	}
+	if rc.bands == nil {
+		rc.bands = []slotBand{} // known to be empty, not unknown
+	}
 }
 
 // colSpans returns the ranges of the cols columns of a band that cover
@@ -189,14 +225,17 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// inCols appends the points of band b in the columns of span to buf.
-func (gr *grid) inCols(b band, span [2]int64, buf []int32) []int32 {
+// inCols appends to buf the points of band b in the columns of span whose
+// index is greater than after.
+func (gr *grid) inCols(b band, span [2]int64, after int32, buf []int32) []int32 {
 	cells := gr.cells[b.lo:b.hi]
 	i, _ := slices.BinarySearchFunc(cells, span[0], func(e entry, col int64) int {
 		return cmp.Compare(e.col, col)
 	})
 	for ; i < len(cells) && cells[i].col <= span[1]; i++ {
-		buf = append(buf, cells[i].p)
+		if cells[i].p > after {
+			buf = append(buf, cells[i].p)
+		}
 	}
 	return buf
 }

@@ -13,7 +13,13 @@ type pair struct {
 }
 
 func comparePairs(x, y pair) int {
-	return cmp.Or(cmp.Compare(x.score, y.score), cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b))
+	switch {
+	case x.score != y.score:
+		return cmp.Compare(x.score, y.score)
+	case x.a != y.a:
+		return cmp.Compare(x.a, y.a)
+	}
+	return cmp.Compare(x.b, y.b)
 }
 
 // adjacency lists, for each point, its candidates in ascending order.

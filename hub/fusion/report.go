@@ -9,10 +9,22 @@ import (
 	"github.com/island-sensors/island"
 )
 
-// kept is a group to report and its earliest member.
+// kept is a group to report and its earliest member, with that member's
+// time at hand for sorting.
 type kept struct {
-	members []int32
-	first   int32
+	members   []int32
+	sec, nsec int64
+	first     int32
+}
+
+func compareKept(x, y kept) int {
+	switch {
+	case x.sec != y.sec:
+		return cmp.Compare(x.sec, y.sec)
+	case x.nsec != y.nsec:
+		return cmp.Compare(x.nsec, y.nsec)
+	}
+	return cmp.Compare(x.first, y.first)
 }
 
 // report turns the groups into the result: the groups of at least
@@ -29,11 +41,14 @@ func report(ps []point, g *groups, candidates int, lens *island.Lens) Result {
 		case l == int32(i):
 			m := g.members(l, nil)
 			slices.Sort(m) // by key
-			tracks = append(tracks, kept{members: m, first: earliest(ps, m)})
+			first := earliest(ps, m)
+			tracks = append(tracks, kept{members: m, sec: ps[first].sec, nsec: ps[first].nsec,
+				first: first})
 			res.Matches += len(m) * (len(m) - 1) / 2
 		}
 	}
-	slices.SortFunc(tracks, func(x, y kept) int { return comparePoints(ps, x.first, y.first) })
+	slices.SortFunc(tracks, compareKept)
+	res.Tracks = make([]Track, 0, len(tracks))
 	width := max(4, len(fmt.Sprint(len(tracks))))
 	for i, k := range tracks {
 		res.Tracks = append(res.Tracks, track(ps, k.members, fmt.Sprintf("track-%0*d", width, i+1)))
