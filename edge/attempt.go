@@ -43,7 +43,8 @@ type envelope struct {
 
 // attempt sends the batch once and reads the answer, within the policy's
 // time for one attempt.
-func (c *Client) attempt(ctx context.Context, p Policy, n int, key string, body []byte) (answer, Attempt) {
+func (c *Client) attempt(ctx context.Context, p Policy, n int, key string,
+	body []byte) (answer, Attempt) {
 	a := Attempt{N: n}
 	actx, cancel := context.WithTimeoutCause(ctx, p.AttemptTimeout,
 		&attemptTimeoutError{limit: p.AttemptTimeout})
@@ -75,7 +76,8 @@ func (c *Client) attempt(ctx context.Context, p Policy, n int, key string, body 
 // exchange is one request and its answer.
 func (c *Client) exchange(ctx context.Context, p Policy, a *Attempt, key string,
 	body []byte) (answer, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingestURL(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.ingestURL(),
+		bytes.NewReader(body))
 	if err != nil {
 		return answer{}, fmt.Errorf("edge: the hub address %q is not a valid URL: %w", c.BaseURL, err)
 	}

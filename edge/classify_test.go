@@ -19,7 +19,9 @@ import (
 )
 
 func TestClassify(t *testing.T) {
-	post := func(err error) error { return &url.Error{Op: "Post", URL: "http://127.0.0.1:9/ingest", Err: err} }
+	post := func(err error) error {
+		return &url.Error{Op: "Post", URL: "http://127.0.0.1:9/ingest", Err: err}
+	}
 	var syntax *json.SyntaxError
 	syntaxErr := json.Unmarshal([]byte("{nope"), new(any))
 	errors.As(syntaxErr, &syntax)
@@ -64,7 +66,8 @@ func TestClassify(t *testing.T) {
 func TestStatusErrorMessage(t *testing.T) {
 	err := &edge.StatusError{Status: 422, Code: island.EValidation, Message: "the batch is invalid",
 		Details: []string{"observations[2].lat: 91 is outside [-90, 90]", "and 1 more"}}
-	assert.Equal(t, "the hub answered 422 Unprocessable Entity (validation_failed: the batch is invalid): "+
+	assert.Equal(t, "the hub answered 422 Unprocessable Entity "+
+		"(validation_failed: the batch is invalid): "+
 		"observations[2].lat: 91 is outside [-90, 90]; and 1 more", err.Error())
 	assert.Equal(t, "the hub answered 502 Bad Gateway", (&edge.StatusError{Status: 502}).Error())
 }

@@ -106,7 +106,8 @@ func (c *Client) PostBatch(ctx context.Context, b island.Batch) (Result, error) 
 
 // PostBatchWithKey is PostBatch under the given Idempotency-Key, so that a
 // batch whose outcome was lost can be sent again as the same batch.
-func (c *Client) PostBatchWithKey(ctx context.Context, b island.Batch, key string) (Result, error) {
+func (c *Client) PostBatchWithKey(ctx context.Context, b island.Batch,
+	key string) (Result, error) {
 	if b.NodeID == "" {
 		b.NodeID = c.NodeID
 	}

@@ -121,7 +121,8 @@ func TestPostRetriesTransientFailures(t *testing.T) {
 			edgetest.Respond(200, `{"node_id":"alpha","acc`).CutWith(edgetest.Reset()),
 			edgetest.Fail(edgetest.BrokenPipe()), ok},
 			[]edge.Class{edge.ClassRead, edge.ClassRead}},
-		{"ConnectTimeoutSuccess", []edgetest.Outcome{edgetest.Fail(edgetest.Refused()), edgetest.Hang(), ok},
+		{"ConnectTimeoutSuccess",
+			[]edgetest.Outcome{edgetest.Fail(edgetest.Refused()), edgetest.Hang(), ok},
 			[]edge.Class{edge.ClassConnect, edge.ClassTimeout}},
 		{"KeyInFlightThenSuccess", []edgetest.Outcome{
 			edgetest.HubError(http.StatusConflict, island.EKeyInFlight, "still running"), ok},

@@ -30,7 +30,7 @@ func Generate(node string, n int, seed int64) []island.Observation {
 		out = append(out, island.Observation{
 			ID:         fmt.Sprintf("%s-s%d-%06d", node, seed, i+1),
 			NodeID:     node,
-			Timestamp:  t.Timestamp.Add(time.Duration(r.Int64N(int64(genSpread)))).Truncate(time.Millisecond),
+			Timestamp:  t.Timestamp.Add(time.Duration(r.Int64N(int64(genSpread)))).Round(time.Millisecond),
 			Lat:        clamp(t.Lat+(r.Float64()*2-1)*genJitterDeg, -90, 90),
 			Lon:        clamp(t.Lon+(r.Float64()*2-1)*genJitterDeg, -180, 180),
 			Class:      t.Class,

@@ -179,7 +179,8 @@ func TestAfterAttemptRunsBeforeTheWait(t *testing.T) {
 	}
 	_, err := c.PostObservations(context.Background(), fixture(t))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"attempt connect", "sleep", "attempt connect", "sleep", "attempt "}, events)
+	want := []string{"attempt connect", "sleep", "attempt connect", "sleep", "attempt "}
+	assert.Equal(t, want, events)
 	require.Len(t, seen, 3)
 	for i, a := range seen {
 		assert.Equal(t, i+1, a.N)
@@ -218,7 +219,8 @@ func TestCallerCancelStopsTheBatch(t *testing.T) {
 			defer close(done)
 			res, err = c.PostObservations(ctx, obs)
 		}()
-		require.Eventually(t, func() bool { return len(tr.Requests()) == 1 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return len(tr.Requests()) == 1 },
+			5*time.Second, time.Millisecond)
 		cancel()
 		<-done
 		require.ErrorIs(t, err, context.Canceled)

@@ -103,7 +103,8 @@ func realClient(t testing.TB, url string, p edge.Policy) *edge.Client {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	return &edge.Client{BaseURL: url, NodeID: "alpha", HTTPClient: &http.Client{Transport: tr}, Policy: p}
+	return &edge.Client{BaseURL: url, NodeID: "alpha", HTTPClient: &http.Client{Transport: tr},
+		Policy: p}
 }
 
 // once is a policy of a single attempt.
@@ -245,13 +246,15 @@ func TestRealSocketRetryAfterIsWaited(t *testing.T) {
 			_ = writeStored(c)
 		}
 	})
-	res, err := realClient(t, s.URL(), edge.Policy{}).PostObservations(context.Background(), fixture(t))
+	c := realClient(t, s.URL(), edge.Policy{})
+	res, err := c.PostObservations(context.Background(), fixture(t))
 	require.NoError(t, err)
 	assert.Equal(t, 2, res.Attempts)
 	assert.Equal(t, []edge.Class{edge.ClassUnavailable}, classes(res.Failures))
 	assert.Equal(t, time.Second, res.Failures[0].Wait)
 	first, second := <-s.times, <-s.times
-	assert.GreaterOrEqual(t, second.Sub(first), time.Second, "the second request waited for Retry-After")
+	assert.GreaterOrEqual(t, second.Sub(first), time.Second,
+		"the second request waited for Retry-After")
 	assert.GreaterOrEqual(t, res.Elapsed, time.Second)
 }
 

@@ -18,7 +18,8 @@ import (
 )
 
 func edgeCommand() command {
-	return command{name: "edge", summary: "post observations to a hub as one edge node", run: runEdge}
+	return command{name: "edge", summary: "post observations to a hub as one edge node",
+		run: runEdge}
 }
 
 // edgeOptions are the flags of island edge.
@@ -63,17 +64,23 @@ func parseEdgeFlags(args []string, env *environment) (*edgeOptions, error) {
 	fs := newFlagSet("edge", edgeSynopsis, env)
 	fs.StringVar(&o.hub, "hub", "http://127.0.0.1:8080", "base URL of the hub")
 	fs.StringVar(&o.node, "node", "", "node id; default: the fixture's node, or alpha")
-	fs.StringVar(&o.fixture, "fixture", "", "JSON file of one batch to post, such as testdata/fixtures/bravo.json")
-	fs.IntVar(&o.generate, "generate", 0, "post N generated observations per batch instead of a fixture")
+	fs.StringVar(&o.fixture, "fixture", "",
+		"JSON file of one batch to post, such as testdata/fixtures/bravo.json")
+	fs.IntVar(&o.generate, "generate", 0,
+		"post N generated observations per batch instead of a fixture")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of --generate")
 	fs.DurationVar(&o.every, "every", 0, "post a batch at this interval; 0 posts once")
-	fs.IntVar(&o.batches, "batches", 0, "with --every, stop after this many batches; 0 runs until stopped")
+	fs.IntVar(&o.batches, "batches", 0,
+		"with --every, stop after this many batches; 0 runs until stopped")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per batch instead of a line of text")
-	fs.IntVar(&o.policy.MaxAttempts, "max-attempts", d.MaxAttempts, "attempts per batch, the first included")
+	fs.IntVar(&o.policy.MaxAttempts, "max-attempts", d.MaxAttempts,
+		"attempts per batch, the first included")
 	fs.DurationVar(&o.policy.BaseDelay, "base-delay", d.BaseDelay, "ceiling of the first backoff")
 	fs.DurationVar(&o.policy.MaxDelay, "max-delay", d.MaxDelay, "cap of every backoff")
-	fs.DurationVar(&o.policy.AttemptTimeout, "attempt-timeout", d.AttemptTimeout, "time allowed to one attempt")
-	fs.StringVar(&o.logLevel, "log-level", "warn", "least level logged on stderr: debug, info, warn or error")
+	fs.DurationVar(&o.policy.AttemptTimeout, "attempt-timeout", d.AttemptTimeout,
+		"time allowed to one attempt")
+	fs.StringVar(&o.logLevel, "log-level", "warn",
+		"least level logged on stderr: debug, info, warn or error")
 	if err := parseFlags(fs, args, env); err != nil {
 		return nil, err
 	}
@@ -115,7 +122,8 @@ func (o *edgeOptions) source() (func(i int) island.Batch, string, error) {
 	case o.generate > 0:
 		node := cmp.Or(o.node, island.FixtureNodes[0])
 		return func(i int) island.Batch {
-			return island.Batch{NodeID: node, Observations: edge.Generate(node, o.generate, o.seed+int64(i-1))}
+			obs := edge.Generate(node, o.generate, o.seed+int64(i-1))
+			return island.Batch{NodeID: node, Observations: obs}
 		}, node, nil
 	case o.fixture != "":
 		b, err := readFixture(o.fixture, o.node)
@@ -142,7 +150,8 @@ func readFixture(path, node string) (island.Batch, error) {
 	}
 	switch {
 	case b.NodeID == "" && node == "":
-		return island.Batch{}, fmt.Errorf("--fixture %s names no node_id: give --node: %w", path, errUsage)
+		return island.Batch{}, fmt.Errorf("--fixture %s names no node_id: give --node: %w",
+			path, errUsage)
 	case b.NodeID == "":
 		b.NodeID = node
 	case node != "" && node != b.NodeID:
@@ -157,7 +166,8 @@ func readFixture(path, node string) (island.Batch, error) {
 func (o *edgeOptions) client(node string, stderr io.Writer) (*edge.Client, func(), error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return nil, nil, fmt.Errorf("--log-level %q: use debug, info, warn or error: %w", o.logLevel, errUsage)
+		return nil, nil, fmt.Errorf("--log-level %q: use debug, info, warn or error: %w",
+			o.logLevel, errUsage)
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
@@ -237,7 +247,8 @@ func printBatch(w io.Writer, asJSON bool, n int, node string, res edge.Result, e
 		return json.NewEncoder(w).Encode(reportOf(n, node, res, err))
 	}
 	line := fmt.Sprintf("batch %d %s: %s, %s, %d accepted, %d duplicates, %v",
-		n, node, res.Status, attemptsText(res), res.Accepted, res.Duplicates, res.Elapsed.Round(time.Microsecond))
+		n, node, res.Status, attemptsText(res), res.Accepted, res.Duplicates,
+		res.Elapsed.Round(time.Microsecond))
 	if err != nil {
 		line += ": " + err.Error()
 	}

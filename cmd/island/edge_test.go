@@ -118,7 +118,8 @@ func TestEdgeFailedBatchFailsTheCommand(t *testing.T) {
 	out, _, err := runEdgeCmd(t, nil, "--hub", url, "--max-attempts", "3", "--base-delay", "1ms",
 		"--max-delay", "2ms")
 	require.ErrorIs(t, err, errFailed)
-	assert.Contains(t, out, "batch 1 alpha: failed, 3 attempts (connect, connect, connect), 0 accepted")
+	assert.Contains(t, out,
+		"batch 1 alpha: failed, 3 attempts (connect, connect, connect), 0 accepted")
 	assert.Contains(t, err.Error(), "1 of 1 batches failed")
 	assert.ErrorIs(t, err, edge.ErrExhausted, "the error wraps the last batch's")
 	assert.Equal(t, exitFailed, exitCode(err, &lockedBuffer{}))
@@ -136,7 +137,8 @@ func TestEdgeFailedBatchFailsTheCommand(t *testing.T) {
 func TestEdgeRejectedBatchIsNotRetried(t *testing.T) {
 	h := startTestHub(t)
 	path := filepath.Join(t.TempDir(), "bad.json")
-	bad := `{"node_id":"alpha","observations":[{"id":"a-1","timestamp":"2026-03-14T10:00:00Z","lat":99,"lon":0}]}`
+	bad := `{"node_id":"alpha","observations":[` +
+		`{"id":"a-1","timestamp":"2026-03-14T10:00:00Z","lat":99,"lon":0}]}`
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o600))
 	out, _, err := runEdgeCmd(t, nil, "--hub", h.URL(), "--fixture", path)
 	require.ErrorIs(t, err, errFailed)
@@ -175,8 +177,8 @@ func TestEdgeHelpNamesEveryFlag(t *testing.T) {
 			flags = append(flags, strings.Fields(f)[0])
 		}
 	}
-	assert.Equal(t, []string{"attempt-timeout", "base-delay", "batches", "every", "fixture", "generate",
-		"hub", "json", "log-level", "max-attempts", "max-delay", "node", "seed"}, flags)
+	assert.Equal(t, []string{"attempt-timeout", "base-delay", "batches", "every", "fixture",
+		"generate", "hub", "json", "log-level", "max-attempts", "max-delay", "node", "seed"}, flags)
 	assert.Contains(t, out, "(ISLAND_MAX_ATTEMPTS)")
 	assert.Contains(t, out, "Usage: island edge [flags]")
 }
@@ -188,8 +190,9 @@ func TestEdgeStopsWhenTold(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"edge", "--hub", h.URL(), "--every", "1h"}, env) }()
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "batch 1 alpha: success") },
-		5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		return strings.Contains(out.String(), "batch 1 alpha: success")
+	}, 5*time.Second, time.Millisecond)
 	cancel()
 	require.NoError(t, <-done, "a stop between batches is not a failure")
 	assert.Equal(t, 1, strings.Count(out.String(), "\n"))

@@ -16,9 +16,10 @@ import (
 	"github.com/island-sensors/island/edge/edgetest"
 )
 
-func post(t *testing.T, c *http.Client, ctx context.Context, body string) (*http.Response, error) {
+func post(ctx context.Context, t *testing.T, c *http.Client, body string) (*http.Response, error) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://hub.test/ingest", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://hub.test/ingest",
+		strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Idempotency-Key", "k1")
 	return c.Do(req)
@@ -33,16 +34,16 @@ func TestTransportPlaysInOrderAndRecords(t *testing.T) {
 	c := tr.Client()
 	ctx := context.Background()
 
-	_, err := post(t, c, ctx, "one")
+	_, err := post(ctx, t, c, "one")
 	require.ErrorIs(t, err, syscall.ECONNREFUSED)
 
-	resp, err := post(t, c, ctx, "two")
+	resp, err := post(ctx, t, c, "two")
 	require.NoError(t, err)
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
 	resp.Body.Close()
 
-	resp, err = post(t, c, ctx, "three")
+	resp, err = post(ctx, t, c, "three")
 	require.NoError(t, err)
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
@@ -63,10 +64,10 @@ func TestTransportPlaysInOrderAndRecords(t *testing.T) {
 
 func TestTransportReportsAnOverrun(t *testing.T) {
 	tr := edgetest.New(edgetest.Stored("alpha", 1, 0, 1))
-	resp, err := post(t, tr.Client(), context.Background(), "a")
+	resp, err := post(context.Background(), t, tr.Client(), "a")
 	require.NoError(t, err)
 	resp.Body.Close()
-	_, err = post(t, tr.Client(), context.Background(), "b")
+	_, err = post(context.Background(), t, tr.Client(), "b")
 	require.ErrorIs(t, err, edgetest.ErrScriptExhausted)
 	assert.Contains(t, err.Error(), "request 2 (POST /ingest) came after the 1 scripted outcomes")
 	require.ErrorIs(t, tr.Err(), edgetest.ErrScriptExhausted)
@@ -82,7 +83,7 @@ func TestTransportReportsUnplayedOutcomes(t *testing.T) {
 
 func TestTransportCutsABody(t *testing.T) {
 	tr := edgetest.New(edgetest.Respond(200, `{"node`).CutWith(edgetest.Reset()))
-	resp, err := post(t, tr.Client(), context.Background(), "x")
+	resp, err := post(context.Background(), t, tr.Client(), "x")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	got, err := io.ReadAll(resp.Body)
@@ -92,9 +93,10 @@ func TestTransportCutsABody(t *testing.T) {
 
 func TestTransportHangsUntilTheContextEnds(t *testing.T) {
 	tr := edgetest.New(edgetest.Hang())
-	ctx, cancel := context.WithTimeoutCause(context.Background(), 10*time.Millisecond, errors.New("gone"))
+	ctx, cancel := context.WithTimeoutCause(context.Background(), 10*time.Millisecond,
+		errors.New("gone"))
 	defer cancel()
-	_, err := post(t, tr.Client(), ctx, "x")
+	_, err := post(ctx, t, tr.Client(), "x")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "gone")
 }

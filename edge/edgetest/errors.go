@@ -46,7 +46,8 @@ func UnexpectedEOF() error { return io.ErrUnexpectedEOF }
 // Malformed returns an error like the one net/http gives for an answer that
 // is not HTTP.
 func Malformed() error {
-	return errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "garbage"`)
+	return errors.New("net/http: HTTP/1.x transport connection broken: " +
+		`malformed HTTP response "garbage"`)
 }
 
 func loopback() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 9} }
