@@ -31,8 +31,9 @@ type Client struct {
 	BaseURL string
 	// NodeID is the node of the batches that PostObservations sends.
 	NodeID string
-	// HTTPClient sends the requests; nil means http.DefaultClient. Its
-	// Transport is never able to replay a request on its own: every request
+	// HTTPClient sends the requests; nil means http.DefaultClient. The
+	// requests carry no GetBody, so net/http's Transport cannot replay one
+	// on its own when a kept-alive connection dies under it: every request
 	// that reaches a connection is an attempt the Result counts.
 	HTTPClient *http.Client
 	// Policy governs retries; its zero fields take DefaultPolicy's values.
@@ -105,11 +106,15 @@ func (c *Client) PostBatch(ctx context.Context, b island.Batch) (Result, error) 
 }
 
 // PostBatchWithKey is PostBatch under the given Idempotency-Key, so that a
-// batch whose outcome was lost can be sent again as the same batch.
+// batch whose outcome was lost can be sent again as the same batch. An empty
+// key is replaced by a new one.
 func (c *Client) PostBatchWithKey(ctx context.Context, b island.Batch,
 	key string) (Result, error) {
 	if b.NodeID == "" {
 		b.NodeID = c.NodeID
+	}
+	if key == "" {
+		key = NewKey()
 	}
 	res := Result{Status: StatusFailed, Key: key}
 	body, err := json.Marshal(b)
@@ -160,8 +165,13 @@ func (c *Client) retry(ctx context.Context, p Policy, node, key string, body []b
 		case !a.Retry:
 			return res, &exhaustedError{node: node, url: c.BaseURL, attempts: n, last: a}
 		}
-		if err := p.Sleep(ctx, a.Wait); err != nil || ctx.Err() != nil {
+		err := p.Sleep(ctx, a.Wait)
+		switch {
+		case ctx.Err() != nil:
 			return res, c.canceled(ctx, node, n)
+		case err != nil:
+			return res, fmt.Errorf("edge: the batch of node %q could not wait for attempt %d: %w",
+				node, n+1, err)
 		}
 	}
 }

@@ -260,6 +260,13 @@ func TestPostBatchKeepsItsKeyAcrossCalls(t *testing.T) {
 	r2, err := c.PostBatch(context.Background(), b)
 	require.NoError(t, err)
 	assert.NotEqual(t, r1.Key, r2.Key, "each batch gets a key of its own")
+
+	tr3 := edgetest.New(ok)
+	c.HTTPClient = tr3.Client()
+	r3, err := c.PostBatchWithKey(context.Background(), b, "")
+	require.NoError(t, err)
+	assert.NotEmpty(t, r3.Key, "an empty key is replaced")
+	assert.Equal(t, r3.Key, tr3.Requests()[0].Header.Get("Idempotency-Key"))
 }
 
 func TestScriptOverrunIsReported(t *testing.T) {

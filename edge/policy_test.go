@@ -2,6 +2,7 @@ package edge_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
@@ -275,4 +276,14 @@ func TestSleep(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, edge.Sleep(ctx, time.Hour), context.Canceled)
 	require.ErrorIs(t, edge.Sleep(ctx, 0), context.Canceled)
+}
+
+func TestSleepFailureEndsTheBatch(t *testing.T) {
+	tr := edgetest.New(edgetest.Fail(edgetest.Reset()))
+	c := scripted(tr, newFakeClock())
+	c.Policy.Sleep = func(context.Context, time.Duration) error { return errors.New("no timer") }
+	res, err := c.PostObservations(context.Background(), fixture(t))
+	require.ErrorContains(t, err, "could not wait for attempt 2: no timer")
+	assert.Equal(t, 1, res.Attempts)
+	assert.Equal(t, edge.StatusFailed, res.Status)
 }
