@@ -266,7 +266,8 @@ func TestTrackJSON(t *testing.T) {
 	require.NoError(t, err)
 	var fields map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(data, &fields))
-	for _, name := range []string{"id", "lat", "lon", "class", "confidence", "start", "end", "members"} {
+	names := []string{"id", "lat", "lon", "class", "confidence", "start", "end", "members"}
+	for _, name := range names {
 		require.Contains(t, fields, name)
 	}
 	require.Len(t, fields, 8)

@@ -22,8 +22,8 @@ const (
 
 // grid buckets the usable points into cells of one time slot, one band of
 // latitude and one column of longitude, each at least as large as the gates.
-// Columns are as wide, in metres, as the gate at the poleward edge of their
-// band, so wider in degrees towards the poles; a band that touches a pole has
+// Columns are at least as wide, in metres, as the gate at the poleward edge
+// of their band, so wider in degrees towards the poles; a band that touches a pole has
 // a single column.
 type grid struct {
 	reachS   float64 // the time gate with margin, in seconds
@@ -81,6 +81,12 @@ func newGrid(ps []point, g island.Gates) *grid {
 			col: gr.col(row, ps[i].obs.Lon), p: int32(i)})
 	}
 	slices.SortFunc(gr.cells, compareEntries)
+	gr.indexBands()
+	return gr
+}
+
+// indexBands records where each band's cells lie, once they are sorted.
+func (gr *grid) indexBands() {
 	for i := 0; i < len(gr.cells); {
 		j := i
 		for j < len(gr.cells) && gr.cells[j].slot == gr.cells[i].slot &&
@@ -91,7 +97,6 @@ func newGrid(ps []point, g island.Gates) *grid {
 		gr.bands[key] = band{lo: int32(i), hi: int32(j), cols: gr.columns(key[1])}
 		i = j
 	}
-	return gr
 }
 
 func baseSecond(ps []point) int64 {

@@ -162,7 +162,10 @@ func refEarlier(a, b island.Observation) int {
 
 // refTrack fuses members, which are sorted by key.
 func refTrack(members []island.Observation, id string) Track {
-	allZero := !slices.ContainsFunc(members, func(o island.Observation) bool { return o.Confidence != 0 })
+	allZero := true
+	for _, o := range members {
+		allZero = allZero && o.Confidence == 0
+	}
 	weight := func(o island.Observation) float64 {
 		if allZero {
 			return 1

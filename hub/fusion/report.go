@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/island-sensors/island"
 )
@@ -123,7 +122,7 @@ func class(ps []point, g []int32, allZero bool) string {
 	}
 	best := 0
 	for i := range names {
-		if totals[i] > totals[best] || (totals[i] == totals[best] && strings.Compare(names[i], names[best]) < 0) {
+		if totals[i] > totals[best] || (totals[i] == totals[best] && names[i] < names[best]) {
 			best = i
 		}
 	}
