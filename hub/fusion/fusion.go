@@ -91,7 +91,7 @@ type Track struct {
 // Fuse associates obs under lens and returns the tracks. It does not modify
 // obs and keeps no reference to it. The lens must have positive gates (as
 // island.Lens.Validate demands); Fuse panics on a nil lens or bad gates.
-// Fuse is safe to call concurrently.
+// Fuse is safe to call concurrently, as long as no one writes to obs meanwhile.
 func Fuse(obs []island.Observation, lens *island.Lens) Result {
 	mustGates(lens)
 	ps, classes := prepare(obs)
