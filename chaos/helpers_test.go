@@ -36,17 +36,20 @@ func newUpstream(t *testing.T) *upstream {
 
 func (u *upstream) hostPort() string { return u.Listener.Addr().String() }
 
-// newServer returns a chaos server closed when the test ends, after which no
-// goroutine of it may remain.
+// newServer returns a chaos server closed when the test ends.
 func newServer(t *testing.T, seed int64) *chaos.Server {
 	t.Helper()
-	before := runtime.NumGoroutine()
 	s := chaos.New(chaos.Options{Seed: seed})
-	t.Cleanup(func() {
-		require.NoError(t, s.Close())
-		noGoroutinesAbove(t, before)
-	})
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
+}
+
+// leakCheck fails the test if, once all its other cleanups have run, more
+// goroutines remain than when it was called. Call it first.
+func leakCheck(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() { noGoroutinesAbove(t, before) })
 }
 
 // freshClient returns an HTTP client that opens a new connection per request.

@@ -15,6 +15,7 @@ import (
 )
 
 func TestScheduleFirstTwoResetIsExact(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	for run := range 20 {
 		s := newServer(t, 7)
@@ -37,6 +38,7 @@ func TestScheduleFirstTwoResetIsExact(t *testing.T) {
 }
 
 func TestScheduleEveryThirdBlackholed(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
@@ -56,6 +58,7 @@ func TestScheduleEveryThirdBlackholed(t *testing.T) {
 }
 
 func TestScheduleTruncateGivesEOF(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
@@ -69,6 +72,7 @@ func TestScheduleTruncateGivesEOF(t *testing.T) {
 }
 
 func TestResetAfterBytesIsAnRST(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
@@ -88,6 +92,7 @@ func TestResetAfterBytesIsAnRST(t *testing.T) {
 }
 
 func TestHTTPStatusAnswersFirstRequests(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
@@ -114,6 +119,7 @@ func TestHTTPStatusAnswersFirstRequests(t *testing.T) {
 }
 
 func TestRefuseNextRefusesExactly(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
@@ -129,6 +135,7 @@ func TestRefuseNextRefusesExactly(t *testing.T) {
 }
 
 func TestStockLatencyIsCounted(t *testing.T) {
+	leakCheck(t)
 	up := newUpstream(t)
 	s := newServer(t, 7)
 	p, err := s.CreateProxy("alpha", up.hostPort())
