@@ -174,3 +174,70 @@ func postBench(cl *http.Client, url string, body []byte, key string) ([]byte, er
 	}
 	return answer, err
 }
+
+// BenchmarkIngestRatio measures the same two things as BenchmarkIngest, but
+// in alternating rounds inside one benchmark, so that load from outside the
+// benchmark falls on both alike. Each iteration is one round of decoding
+// benchClients batches at once, then one round of posting as many. It
+// reports the time per batch of each and ingest/ceiling, the throughput of
+// ingest as a share of the decode-only ceiling.
+func BenchmarkIngestRatio(b *testing.B) {
+	tpl := newBatchTemplate(b)
+	s := hub.New(hub.Config{})
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: benchClients}
+	defer tr.CloseIdleConnections()
+	cl := &http.Client{Transport: tr}
+	want := []byte(fmt.Sprintf(`"accepted":%d,`, benchBatch))
+	decode := func(n int64) error {
+		_, err := hub.DecodeBatch(tpl.stamp(n))
+		return err
+	}
+	ingest := func(n int64) error {
+		answer, err := postBench(cl, s.URL()+"/ingest", tpl.stamp(n), "")
+		if err == nil && !bytes.Contains(answer, want) {
+			err = fmt.Errorf("ingest answered %s", answer)
+		}
+		return err
+	}
+	var decodeTime, ingestTime time.Duration
+	var batch int64
+	b.ResetTimer()
+	for i := range b.N {
+		if i%(benchClearAt/benchClients) == 0 {
+			if _, err := postBench(cl, s.URL()+"/clear", nil, ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+		decodeTime += round(b, batch, decode)
+		ingestTime += round(b, batch, ingest)
+		batch += benchClients
+	}
+	perBatch := func(d time.Duration) float64 {
+		return float64(d.Nanoseconds()) / float64(b.N*benchClients)
+	}
+	b.ReportMetric(perBatch(decodeTime), "decode-ns/batch")
+	b.ReportMetric(perBatch(ingestTime), "ingest-ns/batch")
+	b.ReportMetric(float64(decodeTime)/float64(ingestTime), "ingest/ceiling")
+}
+
+// round runs fn for batches first+1 ... first+benchClients at once and
+// returns how long they took together.
+func round(b *testing.B, first int64, fn func(n int64) error) time.Duration {
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make([]error, benchClients)
+	for c := range benchClients {
+		wg.Go(func() { errs[c] = fn(first + int64(c) + 1) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}

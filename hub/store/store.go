@@ -55,6 +55,7 @@ func (c chunk) last() uint64 { return c.first + uint64(len(c.obs)) - 1 }
 // node is what the store keeps of one node: its chunks, by index into
 // Store.chunks, its count and the ids it has stored.
 type node struct {
+	id     string
 	chunks []int
 	count  int
 	ids    map[string]struct{}
@@ -109,15 +110,16 @@ func (s *Store) Add(_ context.Context, obs []island.Observation) (Added, error) 
 func (s *Store) addRun(run []island.Observation) int {
 	nd := s.nodes[run[0].NodeID]
 	if nd == nil {
-		nd = &node{ids: make(map[string]struct{}, len(run))}
-		s.nodes[run[0].NodeID] = nd
+		nd = &node{id: run[0].NodeID, ids: make(map[string]struct{}, len(run))}
+		s.nodes[nd.id] = nd
 	}
 	kept := run[:0]
 	for _, o := range run {
-		if _, dup := nd.ids[o.ID]; dup {
-			continue
+		before := len(nd.ids)
+		if nd.ids[o.ID] = struct{}{}; len(nd.ids) == before {
+			continue // a duplicate; one map operation tells
 		}
-		nd.ids[o.ID] = struct{}{}
+		o.NodeID = nd.id // one string for the node, not one per observation
 		kept = append(kept, o)
 	}
 	if len(kept) == 0 {
