@@ -51,7 +51,7 @@ func selfTests() []selfTest {
 			fired: chaos.Counter{Connections: 3}},
 		{name: "timeout", fault: fault("f", chaos.Upstream, chaos.Timeout{}),
 			classes: []edge.Class{edge.ClassTimeout, edge.ClassTimeout, edge.ClassTimeout},
-			status: failed, fired: chaos.Counter{Connections: 3}},
+			status:  failed, fired: chaos.Counter{Connections: 3}},
 		{name: "schedule first 2 reset", fault: fault("f", chaos.Upstream,
 			chaos.Schedule{Plan: first(2), Action: chaos.Reset}),
 			classes: []edge.Class{read, read}, status: ok,
