@@ -90,10 +90,3 @@ func (k *keyCache) forget(e *keyEntry) {
 		delete(k.byKey, e.key)
 	}
 }
-
-// len returns how many keys are remembered.
-func (k *keyCache) len() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.order.Len()
-}

@@ -14,7 +14,13 @@
 //	GET    /fusion/results          runs, newest first
 //	GET    /healthz                 liveness
 //
-// Every error answer is {"error": {"code", "message", "details"}}.
+// Every error answer is {"error": {"code", "message", "details"}}, with the
+// status that one table gives its code.
+//
+// GET /observations pages in storage order: batches in the order they were
+// applied, each in its own order. Pass the "next" of one page as "after" of
+// the next; "" means the end. The order does not change as more is stored,
+// so paging while edges post neither skips nor repeats an observation.
 package hub
 
 import (

@@ -271,3 +271,22 @@ func TestConcurrentDuplicates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 50, st.Total)
 }
+
+// TestAddMixedNodes stores one call's observations of several nodes under
+// each node.
+func TestAddMixedNodes(t *testing.T) {
+	ctx := context.Background()
+	s := store.New()
+	obs := append(batch("alpha", "a", 2), batch("bravo", "b", 3)...)
+	obs = append(obs, batch("alpha", "c", 1)...)
+	a, err := s.Add(ctx, obs)
+	require.NoError(t, err)
+	assert.Equal(t, store.Added{Accepted: 6, Total: 6}, a)
+	st, err := s.Status(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{"alpha": 3, "bravo": 3}, st.Nodes)
+	p, err := s.List(ctx, store.Query{Node: "alpha", Limit: 10})
+	require.NoError(t, err)
+	require.Len(t, p.Observations, 3)
+	assert.Equal(t, "c-0", p.Observations[2].ID)
+}
