@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,12 +31,18 @@ func newFlagSet(name, synopsis string, env *environment) *flag.FlagSet {
 // unset the value of its ISLAND_* environment variable, if that is set.
 // --help prints the usage to stdout and returns flag.ErrHelp.
 func parseFlags(fs *flag.FlagSet, args []string, env *environment) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(env.stdout)
-			fs.Usage()
-			return flag.ErrHelp
-		}
+	// The flag package prints the usage itself, on --help and on a bad
+	// flag alike; hold it so that help goes to stdout and errors to stderr.
+	var held bytes.Buffer
+	fs.SetOutput(&held)
+	err := fs.Parse(args)
+	fs.SetOutput(env.stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		env.stdout.Write(held.Bytes())
+		return flag.ErrHelp
+	case err != nil:
+		env.stderr.Write(held.Bytes())
 		return errUsage
 	}
 	if fs.NArg() > 0 {
