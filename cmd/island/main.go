@@ -25,7 +25,8 @@ const (
 // rather than "could not run"; it maps to exit code 1.
 var errFailed = errors.New("failed")
 
-// errUsage marks bad usage; the flag package has already printed why.
+// errUsage marks bad usage. Bare, it means the flag package has printed
+// why; wrapped, the message says it.
 var errUsage = errors.New("usage")
 
 // command is one subcommand of island.
@@ -46,6 +47,7 @@ func commands() []command {
 		hubCommand(),
 		edgeCommand(),
 		chaosCommand(),
+		proxyCommand(),
 	}
 }
 
@@ -62,6 +64,9 @@ func exitCode(err error, stderr io.Writer) int {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
 	case errors.Is(err, errUsage):
+		if err != errUsage { // a bare errUsage: the flag package said why
+			fmt.Fprintln(stderr, "island:", err)
+		}
 		return exitBroken
 	case errors.Is(err, errFailed):
 		fmt.Fprintln(stderr, "island:", err)
