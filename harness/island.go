@@ -75,6 +75,9 @@ func (t *T) Island() *Island { return t.IslandWith(IslandConfig{}) }
 // it with AddFaults first. IslandWith calls FailNow when a part cannot
 // start.
 func (t *T) IslandWith(cfg IslandConfig) *Island {
+	if t.tamper != nil {
+		t.tamper(&cfg)
+	}
 	i := &Island{t: t, Nodes: slices.Clone(cfg.Nodes),
 		proxies: map[string]*chaos.Proxy{}, edges: map[string]*edge.Client{}}
 	if len(i.Nodes) == 0 {

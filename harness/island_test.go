@@ -134,3 +134,21 @@ func TestIslandsOfParallelCasesAreApart(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, harness.Counts{Cases: 4, Passed: 4}, res.Counts(), "%+v", res.Suites)
 }
+
+func TestRunnerTamperChangesEveryIsland(t *testing.T) {
+	noLeak(t)
+	c := harness.Case{ID: "I-4", Title: "tampered", Run: func(t *harness.T) {
+		i := t.Island()
+		assert.Nil(t, i.Hub.Lens(), "the tamper removed the lens")
+		assert.Equal(t, []string{"alpha"}, i.Nodes)
+	}}
+	tamper := func(cfg *harness.IslandConfig) {
+		cfg.NoLens = true
+		cfg.Nodes = []string{"alpha"}
+	}
+	cr := only(t, run(t, &harness.Runner{Tamper: tamper}, suite("I", c)))
+	assert.Nil(t, cr.Failure)
+
+	cr = only(t, run(t, &harness.Runner{}, suite("I", c)))
+	require.NotNil(t, cr.Failure, "without the tamper the island has a lens")
+}

@@ -47,6 +47,11 @@ type Runner struct {
 	// OnCase, if set, is called with each case's result as the case ends,
 	// one call at a time.
 	OnCase func(CaseResult)
+	// Tamper, if set, may change the configuration of every island a case
+	// makes, before it starts: a hub whose store loses writes, an edge
+	// whose policy retries what it must not. Negative controls use it to
+	// show that a case fails when the property it checks is broken.
+	Tamper func(*IslandConfig)
 }
 
 // Run runs the cases of suites, up to Parallel at once, each in table order
@@ -127,6 +132,7 @@ func (r *Runner) runCase(ctx context.Context, s Suite, c Case) CaseResult {
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := newT(cctx, c.ID, r.Seed, r.now())
+	t.tamper = r.Tamper
 	cr := CaseResult{SuiteID: s.ID, ID: c.ID, Title: c.Title,
 		Acceptance: c.Acceptance, Start: t.start}
 

@@ -32,6 +32,7 @@ type T struct {
 	seed   uint64
 	rng    *rand.Rand
 	logger *slog.Logger
+	tamper func(*IslandConfig) // see Runner.Tamper
 
 	mu       sync.Mutex
 	idle     *sync.Cond // signalled when the last goroutine of Go returns
