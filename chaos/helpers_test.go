@@ -21,7 +21,7 @@ type upstream struct {
 	hits atomic.Int64
 }
 
-func newUpstream(t *testing.T) *upstream {
+func newUpstream(t testing.TB) *upstream {
 	t.Helper()
 	u := &upstream{}
 	u.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +37,7 @@ func newUpstream(t *testing.T) *upstream {
 func (u *upstream) hostPort() string { return u.Listener.Addr().String() }
 
 // newServer returns a chaos server closed when the test ends.
-func newServer(t *testing.T, seed int64) *chaos.Server {
+func newServer(t testing.TB, seed int64) *chaos.Server {
 	t.Helper()
 	s := chaos.New(chaos.Options{Seed: seed})
 	t.Cleanup(func() { require.NoError(t, s.Close()) })

@@ -59,15 +59,21 @@ func TestScenarioInvalidAppliesNothing(t *testing.T) {
 	_, err = s.Proxy("alpha")
 	require.ErrorIs(t, err, chaos.ErrNotFound, "nothing of an invalid scenario is applied")
 
+	proxy := func(faults string) string {
+		return `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [` + faults + `]}]}`
+	}
 	for name, text := range map[string]string{
 		"unknown field": `{"proxies": [], "extra": 1}`,
-		"unknown type":  `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [{"type": "nope"}]}]}`,
-		"bad attribute": `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [{"type": "latency", "attributes": {"latncy": 5}}]}]}`,
-		"duplicate":     `{"proxies": [{"name": "a", "upstream": "x:1"}, {"name": "a", "upstream": "x:1"}]}`,
-		"http upstream": `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [{"type": "http_status", "stream": "upstream", "attributes": {"status": 500, "first": 1}}]}]}`,
-		"no upstream":   `{"proxies": [{"name": "a"}]}`,
-		"bad toxicity":  `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [{"type": "latency", "toxicity": 2}]}]}`,
-		"never fires":   `{"proxies": [{"name": "a", "upstream": "x:1", "faults": [{"type": "reset_after"}, {"type": "schedule", "attributes": {"action": "reset"}}]}]}`,
+		"unknown type":  proxy(`{"type": "nope"}`),
+		"bad attribute": proxy(`{"type": "latency", "attributes": {"latncy": 5}}`),
+		"duplicate": `{"proxies": [{"name": "a", "upstream": "x:1"},
+			{"name": "a", "upstream": "x:1"}]}`,
+		"http upstream": proxy(`{"type": "http_status", "stream": "upstream",
+			"attributes": {"status": 500, "first": 1}}`),
+		"no upstream":  `{"proxies": [{"name": "a"}]}`,
+		"bad toxicity": proxy(`{"type": "latency", "toxicity": 2}`),
+		"never fires":  proxy(`{"type": "schedule", "attributes": {"action": "reset"}}`),
+		"bad status":   proxy(`{"type": "http_status", "attributes": {"status": 200, "first": 1}}`),
 	} {
 		_, err := chaos.LoadScenario(writeScenario(t, text))
 		require.Error(t, err, name)
