@@ -37,7 +37,8 @@ type Kind interface {
 	attributes() any
 }
 
-// Latency delays each chunk by Latency, give or take Jitter.
+// Latency delays each chunk by Latency, give or take Jitter. Toxiproxy
+// draws the jitter without a seed, so only a zero Jitter is reproducible.
 type Latency struct{ Latency, Jitter time.Duration }
 
 // Bandwidth limits the rate to KBps kilobytes per second.
