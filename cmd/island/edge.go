@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"slices"
@@ -164,13 +163,11 @@ func readFixture(path, node string) (island.Batch, error) {
 // client returns the edge client and a function that closes its idle
 // connections.
 func (o *edgeOptions) client(node string, stderr io.Writer) (*edge.Client, func(), error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
-		return nil, nil, fmt.Errorf("--log-level %q: use debug, info, warn or error: %w",
-			o.logLevel, errUsage)
+	log, err := newLogger(stderr, o.logLevel)
+	if err != nil {
+		return nil, nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	c := &edge.Client{BaseURL: o.hub, NodeID: node, HTTPClient: &http.Client{Transport: tr},
 		Policy: o.policy, Logger: log}
 	return c, tr.CloseIdleConnections, nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 )
 
@@ -68,4 +70,14 @@ func parseFlags(fs *flag.FlagSet, args []string, env *environment) error {
 // ISLAND_MAX_BODY.
 func envName(flagName string) string {
 	return "ISLAND_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// newLogger returns a text logger on w at the level named by a --log-level
+// flag, or a usage error that lists the levels.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error: %w", level, errUsage)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -32,14 +31,13 @@ func runHub(ctx context.Context, args []string, env *environment) error {
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: use debug, info, warn or error: %w", *logLevel, errUsage)
+	log, err := newLogger(env.stderr, *logLevel)
+	if err != nil {
+		return err
 	}
 	if *maxBody <= 0 {
 		return fmt.Errorf("--max-body %d: must be a positive number of bytes: %w", *maxBody, errUsage)
 	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
 	lens, err := loadLens(*lensFile)
 	if err != nil {
 		return err

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"github.com/island-sensors/island/chaos"
 )
@@ -30,16 +29,15 @@ func runProxy(ctx context.Context, args []string, env *environment) error {
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return fmt.Errorf("--log-level %q: use debug, info, warn or error: %w", *logLevel, errUsage)
+	log, err := newLogger(env.stderr, *logLevel)
+	if err != nil {
+		return err
 	}
 	if !*allowRemote {
 		if err := chaos.CheckLoopback(*api); err != nil {
 			return fmt.Errorf("--api: %w (--allow-remote permits it): %w", err, errUsage)
 		}
 	}
-	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
 	srv := chaos.New(chaos.Options{Logger: log, Seed: *seed, AllowRemoteAPI: *allowRemote})
 	defer srv.Close()
 	if err := applyConfig(srv, *config); err != nil {
