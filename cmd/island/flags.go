@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 )
 
@@ -20,7 +21,7 @@ func newFlagSet(name, synopsis string, env *environment) *flag.FlagSet {
 		fmt.Fprintf(out, "Usage: island %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
 		fs.VisitAll(func(f *flag.Flag) {
 			fmt.Fprintf(out, "  --%s (%s)\n    \t%s", f.Name, envName(f.Name), f.Usage)
-			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			if !slices.Contains([]string{"", "false", "0", "0s"}, f.DefValue) {
 				fmt.Fprintf(out, " (default %s)", f.DefValue)
 			}
 			fmt.Fprintln(out)

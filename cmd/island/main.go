@@ -48,6 +48,7 @@ func commands() []command {
 		edgeCommand(),
 		chaosCommand(),
 		proxyCommand(),
+		labCommand(),
 	}
 }
 
