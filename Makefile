@@ -19,6 +19,11 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
+# Runs every robustness suite and writes the JUnit and JSON reports; exits
+# non-zero when a case fails (1) or the harness broke (2).
+chaos: build
+	./bin/island chaos --junit reports/junit.xml --json reports/report.json
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
