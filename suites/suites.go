@@ -8,5 +8,10 @@ import "github.com/island-sensors/island/harness"
 // All returns every suite in id order. A suite's file defines it; this list
 // is where it joins the runs.
 func All() []harness.Suite {
-	return []harness.Suite{}
+	return []harness.Suite{
+		R01(),
+		R03(),
+		R05(),
+		R07(),
+	}
 }
