@@ -160,7 +160,7 @@ func mayHaveStored(a edge.Attempt) bool {
 
 // HistorySummary counts what a history holds.
 type HistorySummary struct {
-	Ops                         int
+	Ops                          int
 	OK, Failed, Unknown, Invoked int // operations by status
 	Attempts                     int // attempts of all operations
 	Observations                 int // observations carried, resends counted again
