@@ -342,7 +342,9 @@ func runSlowHeaders(t *harness.T) {
 	before := seedHostileHub(t, i)
 	body := hostileBatch("charlie", 3)
 	head := fmt.Sprintf("POST /ingest HTTP/1.1\r\nHost: %s\r\nUser-Agent: island-slow-client\r\n"+
-		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", i.Hub.Addr(), len(body))
+		"Accept: application/json\r\nX-Pace: one byte every %v, slower than any timeout\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		i.Hub.Addr(), r07ByteEvery, len(body))
 	var d net.Dialer
 	conn, err := d.DialContext(t.Context(), "tcp", i.Hub.Addr())
 	require.NoError(t, err, "the slow client cannot connect to the hub")
