@@ -2,6 +2,7 @@ package edge
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -23,7 +24,9 @@ const (
 // never collide and the same seed yields the same batch again.
 func Generate(node string, n int, seed int64) []island.Observation {
 	targets := generateTargets(node)
-	r := rand.New(rand.NewPCG(uint64(seed), uint64(len(node))))
+	h := fnv.New64a()
+	h.Write([]byte(node))
+	r := rand.New(rand.NewPCG(uint64(seed), h.Sum64())) // each node draws its own
 	out := make([]island.Observation, 0, max(n, 0))
 	for i := range max(n, 0) {
 		t := targets[i%len(targets)]

@@ -42,3 +42,21 @@ func TestGenerateOtherNodesAndSizes(t *testing.T) {
 	assert.Empty(t, edge.Generate("alpha", 0, 1))
 	assert.Empty(t, edge.Generate("alpha", -3, 1))
 }
+
+func TestGenerateDrawsApartForEachNode(t *testing.T) {
+	// alpha and bravo have names of one length; their draws must still differ.
+	a, b := edge.Generate("alpha", 5, 7), edge.Generate("bravo", 5, 7)
+	fa, err := island.Fixture("alpha")
+	require.NoError(t, err)
+	fb, err := island.Fixture("bravo")
+	require.NoError(t, err)
+	same := 0
+	for i := range a {
+		da := a[i].Timestamp.Sub(fa.Observations[i].Timestamp)
+		db := b[i].Timestamp.Sub(fb.Observations[i].Timestamp)
+		if da == db && a[i].Confidence == b[i].Confidence {
+			same++
+		}
+	}
+	assert.Zero(t, same, "alpha's and bravo's sightings are drawn apart, not in step")
+}
