@@ -10,6 +10,7 @@ import "github.com/island-sensors/island/harness"
 func All() []harness.Suite {
 	return []harness.Suite{
 		R01(),
+		R02(),
 		R03(),
 		R05(),
 		R07(),
