@@ -138,6 +138,7 @@ func r03HubAnswers500(t *harness.T) {
 	require.Equal(t, []edge.Class{edge.ClassStatus}, failureClasses(res))
 	require.Equal(t, int64(1), answered(t, p, "hub_500"),
 		"the proxy must have answered exactly one request with 500")
+	requireExactlyOnce(t, i, b) // the hub stored the batch; only its answer was replaced
 }
 
 // answered returns how many requests the fault named fault of p answered.
