@@ -24,26 +24,26 @@ func R03() harness.Suite {
 		ID:    "R-03",
 		Title: "Partial failure recovery",
 		Risk: "the hub or the network fails during operation; edges must retry; " +
-			"the hub must not lose what it already ingested when fusion fails.",
+			"the hub must not lose what it already ingested when fusion fails",
 		Cases: []harness.Case{
-			{ID: "R-03a", Title: "fusion fails (lens not loaded).",
+			{ID: "R-03a", Title: "fusion fails (lens not loaded)",
 				Acceptance: "500 `lens_not_loaded`; the observations ingested before are " +
-					"still present.",
+					"still present",
 				Timeout: r03Timeout, Run: r03FusionFails},
-			{ID: "R-03b", Title: "ingest after a failed fusion.",
+			{ID: "R-03b", Title: "ingest after a failed fusion",
 				Acceptance: "new observations accepted; with the lens loaded, fusion then " +
-					"succeeds.",
+					"succeeds",
 				Timeout: r03Timeout, Run: r03IngestAfterFailedFusion},
-			{ID: "R-03c", Title: "edge retry: the first 2 attempts fail, the 3rd succeeds.",
-				Acceptance: "success, attempts = 3.",
+			{ID: "R-03c", Title: "edge retry: the first 2 attempts fail, the 3rd succeeds",
+				Acceptance: "success, attempts = 3",
 				Timeout:    r03Timeout, Run: r03EdgeRetry},
-			{ID: "R-03d", Title: "the hub answers 500 on ingest (injected at the proxy).",
+			{ID: "R-03d", Title: "the hub answers 500 on ingest (injected at the proxy)",
 				Acceptance: "the edge returns a status error after exactly 1 attempt; 500 is " +
-					"not transient.",
+					"not transient",
 				Timeout: r03Timeout, Run: r03HubAnswers500},
 			{ID: "R-03e", Title: "2 of 3 nodes ingest, fusion runs; the 3rd node arrives, " +
-				"fusion runs again.",
-				Acceptance: "the second run has more matches than the first.",
+				"fusion runs again",
+				Acceptance: "the second run has more matches than the first",
 				Timeout:    r03Timeout, Run: r03LateNode},
 		},
 	}

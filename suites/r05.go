@@ -56,22 +56,22 @@ func R05() harness.Suite {
 		ID:    "R-05",
 		Title: "Mid-flight network disruption",
 		Risk: "the network degrades during a POST, not before it; the edge must cope " +
-			"with partial sends, resets and timeouts.",
+			"with partial sends, resets and timeouts",
 		Cases: []harness.Case{
-			r05Case("R-05a", "connect error on attempt 1, success on attempt 2.",
-				"success, attempts = 2.", r05ConnectError()),
-			r05Case("R-05b", "timeout on attempt 1, success on attempt 2.",
-				"success, attempts = 2.", r05Timeout1()),
+			r05Case("R-05a", "connect error on attempt 1, success on attempt 2",
+				"success, attempts = 2", r05ConnectError()),
+			r05Case("R-05b", "timeout on attempt 1, success on attempt 2",
+				"success, attempts = 2", r05Timeout1()),
 			r05Case("R-05c", "protocol error (malformed or truncated response) on attempt 1, "+
-				"success on attempt 2.", "success, attempts = 2.", r05ProtocolError()),
-			r05Case("R-05d", "fail, fail, success.", "success, attempts = 3.", r05FailFail()),
-			r05Case("R-05e", "connection reset mid-transfer (read error).",
+				"success on attempt 2", "success, attempts = 2", r05ProtocolError()),
+			r05Case("R-05d", "fail, fail, success", "success, attempts = 3", r05FailFail()),
+			r05Case("R-05e", "connection reset mid-transfer (read error)",
 				"retried; succeeds when the resets stop, and ends failed with the attempts "+
-					"exhausted when they do not.", r05Resets()...),
-			r05Case("R-05f", "connect error, then timeout, then success.",
-				"success, attempts = 3.", r05ConnectThenTimeout()),
-			r05Case("R-05g", "every attempt fails, with mixed errors.",
-				"failed, with the correct attempt count.", r05AllFail()),
+					"exhausted when they do not", r05Resets()...),
+			r05Case("R-05f", "connect error, then timeout, then success",
+				"success, attempts = 3", r05ConnectThenTimeout()),
+			r05Case("R-05g", "every attempt fails, with mixed errors",
+				"failed, with the correct attempt count", r05AllFail()),
 		},
 	}
 }
