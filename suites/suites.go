@@ -12,7 +12,9 @@ func All() []harness.Suite {
 		R01(),
 		R02(),
 		R03(),
+		R04(),
 		R05(),
 		R07(),
+		R08(),
 	}
 }
