@@ -136,13 +136,13 @@ func r03HubAnswers500(t *harness.T) {
 		"a 500 ends the batch at once, not by running out of attempts: %v", err)
 	require.Equal(t, edge.StatusFailed, res.Status)
 	require.Equal(t, []edge.Class{edge.ClassStatus}, failureClasses(res))
-	require.Equal(t, int64(1), answered(t, p, "hub_500"),
+	require.Equal(t, int64(1), r03Answered(t, p, "hub_500"),
 		"the proxy must have answered exactly one request with 500")
 	requireExactlyOnce(t, i, b) // the hub stored the batch; only its answer was replaced
 }
 
-// answered returns how many requests the fault named fault of p answered.
-func answered(t *harness.T, p *chaos.Proxy, fault string) int64 {
+// r03Answered returns how many requests the fault named fault of p answered.
+func r03Answered(t *harness.T, p *chaos.Proxy, fault string) int64 {
 	cs, err := p.Counters()
 	require.NoError(t, err, "reading the counters of proxy %s", p.Name())
 	for _, c := range cs {
