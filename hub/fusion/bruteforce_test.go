@@ -85,9 +85,9 @@ func requireTracksHold(t *testing.T, obs []island.Observation, lens *island.Lens
 	require.Len(t, seen, len(obs))
 }
 
-func pointOf(o island.Observation) *point {
+func pointOf(o island.Observation) *fix {
 	ps, _ := prepare([]island.Observation{o})
-	return &ps[0]
+	return &ps[0].fix
 }
 
 func TestFuseIgnoresInputOrder(t *testing.T) {

@@ -3,6 +3,7 @@ package fusion
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 
 	"github.com/island-sensors/island"
@@ -23,33 +24,50 @@ const (
 // grid buckets the usable points into cells of one time slot, one band of
 // latitude and one column of longitude, each at least as large as the gates.
 // Columns are at least as wide, in metres, as the gate at the poleward edge
-// of their band, so wider in degrees towards the poles; a band that touches a pole has
-// a single column.
+// of their band, so wider in degrees towards the poles; a band that touches
+// a pole has a single column.
+//
+// The grid holds its points as spots, sorted by cell, so that the points of
+// one band lie side by side, in column order, with what the pair test needs.
 type grid struct {
 	reachS   float64 // the time gate with margin, in seconds
 	reachDeg float64 // the distance gate with margin, as an angle in degrees
 	slotS    float64
 	rowDeg   float64
 	rows     int64
-	base     int64 // the Unix second slots count from
-	cells    []entry
-	bands    map[[2]int64]band // by (slot, row)
+	base     int64   // the Unix second slots count from
+	spots    []spot  // sorted by slot, row, column and index
+	cols     []int64 // the column of each spot
+	bands    []band  // the bands that hold spots, sorted by slot and row
 }
 
-// band is the range of cells of one time slot and latitude row, and how many
-// columns that row has.
+// spot is a usable point in its cell: its fix, its longitude in degrees for
+// the search, and its index, node and class.
+type spot struct {
+	fix
+	lonDeg float64
+	p      int32
+	node   int32
+	class  int32
+}
+
+// band is one time slot of one latitude row: where its spots lie, how many
+// columns the row has, and how far in longitude the distance gate reaches
+// from any point of the row.
 type band struct {
-	lo, hi int32
-	cols   int64
+	slot, row int64
+	lo, hi    int32 // its spots are spots[lo:hi]
+	cols      int64
+	lonReach  float64
 }
 
-// entry is one point in its cell.
-type entry struct {
+// cell is where a point falls in the grid.
+type cell struct {
 	slot, row, col int64
 	p              int32
 }
 
-func compareEntries(x, y entry) int {
+func compareCells(x, y cell) int {
 	switch {
 	case x.slot != y.slot:
 		return cmp.Compare(x.slot, y.slot)
@@ -65,37 +83,85 @@ func newGrid(ps []point, g island.Gates) *grid {
 	gr := &grid{
 		reachS:   g.TimeS*(1+marginRel) + marginS,
 		reachDeg: g.DistanceM/earthRadiusM*degPerRadian*(1+marginRel) + marginDeg,
-		bands:    make(map[[2]int64]band),
 	}
 	gr.slotS = gr.reachS
 	gr.rowDeg = min(max(gr.reachDeg, minCellDeg), 180)
 	gr.rows = int64(math.Ceil(180 / gr.rowDeg))
 	gr.base = baseSecond(ps)
-	gr.cells = make([]entry, 0, len(ps))
+	cells := make([]cell, 0, len(ps))
 	for i := range ps {
 		if !ps[i].usable {
 			continue
 		}
 		row := gr.row(ps[i].obs.Lat)
-		gr.cells = append(gr.cells, entry{slot: gr.slot(&ps[i]), row: row,
+		cells = append(cells, cell{slot: gr.slot(&ps[i].fix), row: row,
 			col: gr.col(row, ps[i].obs.Lon), p: int32(i)})
 	}
-	slices.SortFunc(gr.cells, compareEntries)
-	gr.indexBands()
+	gr.fill(ps, sortCells(cells))
 	return gr
 }
 
-// indexBands records where each band's cells lie, once they are sorted.
-func (gr *grid) indexBands() {
-	for i := 0; i < len(gr.cells); {
-		j := i
-		for j < len(gr.cells) && gr.cells[j].slot == gr.cells[i].slot &&
-			gr.cells[j].row == gr.cells[i].row {
-			j++
+// sortCells returns cells sorted by slot, row, column and index. When their
+// spread fits in 64 bits it sorts packed keys, which is much faster than
+// comparing cells field by field.
+func sortCells(cells []cell) []cell {
+	if len(cells) == 0 {
+		return cells
+	}
+	keys, ok := packCells(cells)
+	if !ok {
+		slices.SortFunc(cells, compareCells)
+		return cells
+	}
+	slices.Sort(keys)
+	mask := uint64(1)<<bits.Len64(uint64(len(cells)-1)) - 1
+	sorted := make([]cell, len(cells))
+	for i, k := range keys {
+		sorted[i] = cells[k&mask]
+	}
+	return sorted
+}
+
+// packCells packs each cell, as offsets from the least slot, row and column,
+// above its position in cells into one key, whose order is that of
+// compareCells, since cells are in the order of their indices. It fails when
+// the offsets and positions need more than 64 bits.
+func packCells(cells []cell) ([]uint64, bool) {
+	lo, hi := cells[0], cells[0]
+	for _, c := range cells[1:] {
+		lo.slot, hi.slot = min(lo.slot, c.slot), max(hi.slot, c.slot)
+		lo.row, hi.row = min(lo.row, c.row), max(hi.row, c.row)
+		lo.col, hi.col = min(lo.col, c.col), max(hi.col, c.col)
+	}
+	// Differences taken as unsigned hold any spread of int64 values.
+	bi := uint(bits.Len64(uint64(len(cells) - 1)))
+	bc := uint(bits.Len64(uint64(hi.col) - uint64(lo.col)))
+	br := uint(bits.Len64(uint64(hi.row) - uint64(lo.row)))
+	bs := uint(bits.Len64(uint64(hi.slot) - uint64(lo.slot)))
+	if bi+bc+br+bs > 64 {
+		return nil, false
+	}
+	keys := make([]uint64, len(cells))
+	for i, c := range cells {
+		keys[i] = (uint64(c.slot)-uint64(lo.slot))<<(br+bc+bi) |
+			(uint64(c.row)-uint64(lo.row))<<(bc+bi) | (uint64(c.col)-uint64(lo.col))<<bi | uint64(i)
+	}
+	return keys, true
+}
+
+// fill lays out the sorted cells as spots and records the bands.
+func (gr *grid) fill(ps []point, cells []cell) {
+	gr.spots = make([]spot, len(cells))
+	gr.cols = make([]int64, len(cells))
+	for i, c := range cells {
+		p := &ps[c.p]
+		gr.spots[i] = spot{fix: p.fix, lonDeg: p.obs.Lon, p: c.p, node: p.node, class: p.class}
+		gr.cols[i] = c.col
+		if i == 0 || c.slot != cells[i-1].slot || c.row != cells[i-1].row {
+			gr.bands = append(gr.bands, band{slot: c.slot, row: c.row, lo: int32(i),
+				cols: gr.columns(c.row), lonReach: gr.rowReach(c.row)})
 		}
-		key := [2]int64{gr.cells[i].slot, gr.cells[i].row}
-		gr.bands[key] = band{lo: int32(i), hi: int32(j), cols: gr.columns(key[1])}
-		i = j
+		gr.bands[len(gr.bands)-1].hi = int32(i + 1)
 	}
 }
 
@@ -107,22 +173,34 @@ func baseSecond(ps []point) int64 {
 	return base
 }
 
-func (gr *grid) seconds(p *point) float64 {
-	return float64(p.sec-gr.base) + float64(p.nsec)*1e-9
+func (gr *grid) seconds(f *fix) float64 {
+	return float64(f.sec-gr.base) + float64(f.nsec)*1e-9
 }
 
-func (gr *grid) slot(p *point) int64 {
-	return int64(math.Floor(gr.seconds(p) / gr.slotS))
+func (gr *grid) slot(f *fix) int64 {
+	return int64(math.Floor(gr.seconds(f) / gr.slotS))
+}
+
+// lastSlot is the last slot that a point within the time gate after f can
+// fall in.
+func (gr *grid) lastSlot(f *fix) int64 {
+	return int64(math.Floor((gr.seconds(f) + gr.reachS) / gr.slotS))
 }
 
 func (gr *grid) row(latDeg float64) int64 {
 	return min(max(int64(math.Floor((latDeg+90)/gr.rowDeg)), 0), gr.rows-1)
 }
 
+// poleward is the latitude, in degrees from the equator, of the poleward
+// edge of row.
+func (gr *grid) poleward(row int64) float64 {
+	south := -90 + float64(row)*gr.rowDeg
+	return min(max(math.Abs(south), math.Abs(south+gr.rowDeg)), 90)
+}
+
 // columns is how many columns the band row has.
 func (gr *grid) columns(row int64) int64 {
-	south := -90 + float64(row)*gr.rowDeg
-	poleward := min(max(math.Abs(south), math.Abs(south+gr.rowDeg)), 90)
+	poleward := gr.poleward(row)
 	cos := math.Cos(poleward / degPerRadian)
 	if poleward >= 90 || cos <= 0 {
 		return 1
@@ -134,6 +212,13 @@ func (gr *grid) columns(row int64) int64 {
 func (gr *grid) col(row int64, lonDeg float64) int64 {
 	n := gr.columns(row)
 	return min(max(int64(math.Floor((lonDeg+180)/(360/float64(n)))), 0), n-1)
+}
+
+// rowReach is a longitude reach that holds for every point of row: the
+// reach at its poleward edge, a little beyond for rounding, since the reach
+// grows towards the poles.
+func (gr *grid) rowReach(row int64) float64 {
+	return gr.lonReach(gr.poleward(row) + marginDeg)
 }
 
 // lonReach is how far in longitude, in degrees, a point within the distance
@@ -151,58 +236,30 @@ func (gr *grid) lonReach(latDeg float64) float64 {
 	return math.Asin(s)*degPerRadian*(1+marginRel) + minCellDeg
 }
 
-// reach is the bands that a query from a point reaches. Points visited cell
-// by cell mostly reach the same bands, so the caller keeps one reach from
-// call to call and near rebuilds it only when it changes.
+// reach gathers, band by band in the grid's order, the bands that the points
+// of a band may find partners in: the rows either side of its own, in its
+// own time slot and the two after it. Both move forward through the bands
+// as the band does, so a cursor per slot finds them.
 type reach struct {
-	key   [4]int64 // own slot, last slot, first row, last row
-	bands []slotBand
+	cursor [3]int
+	bands  []int32
 }
 
-type slotBand struct {
-	slot int64
-	band
-}
-
-// near appends to buf every point that may lie within both gates of the
-// point of e and comes after it: a later time slot, or the same slot and a
-// greater index. Each pair of points is thus found once, by its first.
-// The search covers the neighbouring rows and columns, wrapping across the
-// antimeridian, and only the slots from e's own on.
-func (gr *grid) near(e entry, p *point, rc *reach, buf []int32) []int32 {
-	s1 := int64(math.Floor((gr.seconds(p) + gr.reachS) / gr.slotS))
-	lat, lon := p.obs.Lat, p.obs.Lon
-	key := [4]int64{e.slot, s1, gr.row(lat - gr.reachDeg), gr.row(lat + gr.reachDeg)}
-	if rc.bands == nil || rc.key != key {
-		gr.bandsOf(key, rc)
-	}
-	lonReach := gr.lonReach(lat)
-	for _, sb := range rc.bands {
-		after := int32(-1)
-		if sb.slot == e.slot {
-			after = e.p
+// of returns the indices of the bands within reach of band b.
+func (rc *reach) of(bands []band, b *band) []int32 {
+	rc.bands = rc.bands[:0]
+	for k := range rc.cursor {
+		slot := b.slot + int64(k)
+		c := rc.cursor[k]
+		for c < len(bands) && (bands[c].slot < slot || bands[c].slot == slot && bands[c].row < b.row-1) {
+			c++
 		}
-		spans, n := colSpans(sb.cols, lon, lonReach)
-		for _, span := range spans[:n] {
-			buf = gr.inCols(sb.band, span, after, buf)
+		rc.cursor[k] = c
+		for ; c < len(bands) && bands[c].slot == slot && bands[c].row <= b.row+1; c++ {
+			rc.bands = append(rc.bands, int32(c))
 		}
 	}
-	return buf
-}
-
-// bandsOf fills rc with the bands that exist within key.
-func (gr *grid) bandsOf(key [4]int64, rc *reach) {
-	rc.key, rc.bands = key, rc.bands[:0]
-	for s := key[0]; s <= key[1]; s++ {
-		for r := key[2]; r <= key[3]; r++ {
-			if b, ok := gr.bands[[2]int64{s, r}]; ok {
-				rc.bands = append(rc.bands, slotBand{slot: s, band: b})
-			}
-		}
-	}
-	if rc.bands == nil {
-		rc.bands = []slotBand{} // known to be empty, not unknown
-	}
+	return rc.bands
 }
 
 // colSpans returns the ranges of the cols columns of a band that cover
@@ -228,19 +285,4 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
-}
-
-// inCols appends to buf the points of band b in the columns of span whose
-// index is greater than after.
-func (gr *grid) inCols(b band, span [2]int64, after int32, buf []int32) []int32 {
-	cells := gr.cells[b.lo:b.hi]
-	i, _ := slices.BinarySearchFunc(cells, span[0], func(e entry, col int64) int {
-		return cmp.Compare(e.col, col)
-	})
-	for ; i < len(cells) && cells[i].col <= span[1]; i++ {
-		if cells[i].p > after {
-			buf = append(buf, cells[i].p)
-		}
-	}
-	return buf
 }

@@ -21,14 +21,16 @@ func requirePair(t *testing.T, a, b island.Observation) {
 	t.Helper()
 	gr, ps := gridOf([]island.Observation{a, b})
 	cells := map[[3]int64]bool{}
-	for _, e := range gr.cells {
-		cells[[3]int64{e.slot, e.row, e.col}] = true
+	for _, b := range gr.bands {
+		for i := b.lo; i < b.hi; i++ {
+			cells[[3]int64{b.slot, b.row, gr.cols[i]}] = true
+		}
 	}
 	require.Len(t, cells, 2, "the two sightings should straddle a cell border")
 	obs := []island.Observation{a, b}
 	res := Fuse(obs, island.DefaultLens())
 	require.Equal(t, bruteForce(obs, island.DefaultLens()), res)
-	require.Len(t, res.Tracks, 1, "%v and %v are %.2f m apart", a, b, distanceM(&ps[0], &ps[1]))
+	require.Len(t, res.Tracks, 1, "%v and %v are %.2f m apart", a, b, distanceM(&ps[0].fix, &ps[1].fix))
 }
 
 func TestFuseAcrossCellBorders(t *testing.T) {

@@ -13,18 +13,25 @@ import (
 // earthRadiusM is the mean radius of the Earth, in metres.
 const earthRadiusM = 6371008.8
 
-// point is an observation prepared for fusion: its position in radians,
-// its node as a small integer, and whether it may be associated at all.
+// point is an observation prepared for fusion: where and when it was seen,
+// its node and class as small integers, and whether it may be associated at
+// all.
 type point struct {
-	obs    *island.Observation // in the caller's slice, which Fuse only reads
-	lat    float64             // radians
-	lon    float64             // radians
-	cosLat float64
-	sec    int64 // Unix seconds of the timestamp
-	nsec   int64 // and its nanoseconds
+	obs *island.Observation // in the caller's slice, which Fuse only reads
+	fix
 	node   int32
 	class  int32
 	usable bool
+}
+
+// fix is what the pair test needs of a sighting: its position in radians
+// and its time.
+type fix struct {
+	lat    float64 // radians
+	lon    float64 // radians
+	cosLat float64
+	sec    int64 // Unix seconds of the timestamp
+	nsec   int32 // and its nanoseconds
 }
 
 // prepare makes the points of obs sorted by key (then by every other field,
@@ -48,7 +55,7 @@ func prepare(obs []island.Observation) ([]point, []string) {
 		p.class = c
 		p.lat, p.lon = p.obs.Lat*math.Pi/180, p.obs.Lon*math.Pi/180
 		p.cosLat = math.Cos(p.lat)
-		p.sec, p.nsec = p.obs.Timestamp.Unix(), int64(p.obs.Timestamp.Nanosecond())
+		p.sec, p.nsec = p.obs.Timestamp.Unix(), int32(p.obs.Timestamp.Nanosecond())
 		p.usable = validPosition(p.obs.Lat, p.obs.Lon)
 	}
 	return ps, names
@@ -120,7 +127,7 @@ func compareObs(a, b *island.Observation) int {
 // distanceM is the great-circle distance between p and q in metres, by the
 // haversine formula on a sphere of the Earth's mean radius. It is symmetric
 // to the last bit.
-func distanceM(p, q *point) float64 {
+func distanceM(p, q *fix) float64 {
 	sLat := math.Sin((q.lat - p.lat) / 2)
 	sLon := math.Sin((q.lon - p.lon) / 2)
 	h := sLat*sLat + p.cosLat*q.cosLat*sLon*sLon
@@ -130,14 +137,14 @@ func distanceM(p, q *point) float64 {
 // secondsApart is how many seconds q comes after p. It keeps whole seconds
 // and nanoseconds apart, so that it stays precise over any span of years
 // 0 to 9999 (a time.Duration would saturate at 292 years).
-func secondsApart(p, q *point) float64 {
+func secondsApart(p, q *fix) float64 {
 	return float64(q.sec-p.sec) + float64(q.nsec-p.nsec)*1e-9
 }
 
 // score is the normalised distance of p and q in space and time,
 // sqrt((d/DistanceM)^2 + (dt/TimeS)^2), and whether they pass both gates;
 // each gate is inclusive. It is symmetric in p and q to the last bit.
-func score(p, q *point, g island.Gates) (float64, bool) {
+func score(p, q *fix, g island.Gates) (float64, bool) {
 	dt := math.Abs(secondsApart(p, q))
 	if !(dt <= g.TimeS) {
 		return 0, false

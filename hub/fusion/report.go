@@ -11,9 +11,10 @@ import (
 // kept is a group to report and its earliest member, with that member's
 // time at hand for sorting.
 type kept struct {
-	members   []int32
-	sec, nsec int64
-	first     int32
+	members []int32
+	sec     int64
+	nsec    int32
+	first   int32
 }
 
 func compareKept(x, y kept) int {
