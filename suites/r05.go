@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/island-sensors/island"
 	"github.com/island-sensors/island/chaos"
 	"github.com/island-sensors/island/edge"
 	"github.com/island-sensors/island/harness"
@@ -247,10 +248,17 @@ func r05Failures(res edge.Result) string {
 	return strings.Join(parts, ", ")
 }
 
-// r05Resend heals alpha's network and sends the failed batch again under the
+// r05Resend requires that the failed batch is stored at most once, then
+// heals alpha's network and sends the failed batch again under the
 // key of its attempts, as an edge does with a batch whose fate it does not
 // know; the hub must store it, or tell that it had.
 func r05Resend(t *harness.T, i *harness.Island, d r05Scenario, failed edge.Result) {
+	seen := map[island.ObservationKey]bool{}
+	for _, o := range storedObservations(t, i, "") {
+		require.False(t, seen[o.Key()], "%s: observation %s of the failed batch is stored twice",
+			d.name, o.Key())
+		seen[o.Key()] = true
+	}
 	p := i.Proxy("alpha")
 	for _, f := range d.faults {
 		t.AddFaults(r05FaultCounts(t, p, f.Name))
