@@ -14,6 +14,7 @@ func All() []harness.Suite {
 		R03(),
 		R04(),
 		R05(),
+		R06(),
 		R07(),
 		R08(),
 	}
