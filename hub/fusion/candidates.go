@@ -1,6 +1,7 @@
 package fusion
 
 import (
+	"math"
 	"slices"
 
 	"github.com/island-sensors/island"
@@ -12,13 +13,14 @@ import (
 func candidates(ps []point, classes []string, lens *island.Lens) []pair {
 	gr := newGrid(ps, lens.Gates)
 	f := finder{gr: gr, fits: newClassTable(classes, lens), gates: lens.Gates,
-		pairs: make([]pair, 0, len(ps))}
+		maxDLat: lens.Gates.DistanceM / earthRadiusM * (1 + marginRel),
+		pairs:   make([]pair, 0, len(ps))}
 	var rc reach
 	for bi := range gr.bands {
 		b := &gr.bands[bi]
 		near := rc.of(gr.bands, b)
 		for i := b.lo; i < b.hi; i++ {
-			f.near(&gr.spots[i], b.slot, b.lonReach, near)
+			f.near(&gr.spots[i], b, near)
 		}
 	}
 	return f.pairs
@@ -29,7 +31,11 @@ type finder struct {
 	gr    *grid
 	fits  *classTable
 	gates island.Gates
-	pairs []pair
+	// maxDLat is a little more than the greatest difference in latitude, in
+	// radians, of two points within the distance gate, which is never less
+	// than that difference on the sphere: a cheap test before the haversine.
+	maxDLat float64
+	pairs   []pair
 }
 
 // near adds the pairs of s, in band slot with longitude reach lonReach,
@@ -37,22 +43,32 @@ type finder struct {
 // slot, or in the same slot with a greater index. Each pair is thus found
 // once, by its first. The search covers the neighbouring columns, wrapping
 // across the antimeridian, and only the slots up to the last that s reaches.
-func (f *finder) near(s *spot, slot int64, lonReach float64, near []int32) {
+func (f *finder) near(s *spot, b *band, near []int32) {
 	last := f.gr.lastSlot(&s.fix)
-	for _, bi := range near {
-		b := &f.gr.bands[bi]
-		if b.slot > last {
+	var spans [3]colRange // by row, from the one below b's
+	for _, ni := range near {
+		nb := &f.gr.bands[ni]
+		if nb.slot > last {
 			continue
 		}
 		after := int32(-1)
-		if b.slot == slot {
+		if nb.slot == b.slot {
 			after = s.p
 		}
-		spans, n := colSpans(b.cols, s.lonDeg, lonReach)
-		for _, span := range spans[:n] {
-			f.inCols(s, b, span, after)
+		sp := &spans[nb.row-b.row+1]
+		if sp.n == 0 {
+			sp.spans, sp.n = colSpans(nb.cols, nb.perCol, s.lonDeg, b.lonReach)
+		}
+		for _, span := range sp.spans[:sp.n] {
+			f.inCols(s, nb, span, after)
 		}
 	}
+}
+
+// colRange holds the column spans of one row that a search covers.
+type colRange struct {
+	spans [2][2]int64
+	n     int
 }
 
 // inCols adds the pairs of s with the spots of band b in the columns of
@@ -62,7 +78,8 @@ func (f *finder) inCols(s *spot, b *band, span [2]int64, after int32) {
 	i, _ := slices.BinarySearch(cols, span[0])
 	for ; i < len(cols) && cols[i] <= span[1]; i++ {
 		q := &f.gr.spots[int(b.lo)+i]
-		if q.p <= after || q.node == s.node || !f.fits.canFuse(s.class, q.class) {
+		if q.p <= after || q.node == s.node || math.Abs(q.lat-s.lat) > f.maxDLat ||
+			!f.fits.canFuse(s.class, q.class) {
 			continue
 		}
 		if sc, ok := score(&s.fix, &q.fix, f.gates); ok {

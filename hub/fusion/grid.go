@@ -58,6 +58,7 @@ type band struct {
 	slot, row int64
 	lo, hi    int32 // its spots are spots[lo:hi]
 	cols      int64
+	perCol    float64 // cols / 360, the columns per degree
 	lonReach  float64
 }
 
@@ -158,8 +159,9 @@ func (gr *grid) fill(ps []point, cells []cell) {
 		gr.spots[i] = spot{fix: p.fix, lonDeg: p.obs.Lon, p: c.p, node: p.node, class: p.class}
 		gr.cols[i] = c.col
 		if i == 0 || c.slot != cells[i-1].slot || c.row != cells[i-1].row {
+			cols := gr.columns(c.row)
 			gr.bands = append(gr.bands, band{slot: c.slot, row: c.row, lo: int32(i),
-				cols: gr.columns(c.row), lonReach: gr.rowReach(c.row)})
+				cols: cols, perCol: float64(cols) / 360, lonReach: gr.rowReach(c.row)})
 		}
 		gr.bands[len(gr.bands)-1].hi = int32(i + 1)
 	}
@@ -262,12 +264,13 @@ func (rc *reach) of(bands []band, b *band) []int32 {
 	return rc.bands
 }
 
-// colSpans returns the ranges of the cols columns of a band that cover
-// [lon-reach, lon+reach]: one, or two where they wrap.
-func colSpans(cols int64, lon, reach float64) ([2][2]int64, int) {
-	w := 360 / float64(cols)
-	lo := int64(math.Floor((lon - reach + 180) / w))
-	hi := int64(math.Floor((lon + reach + 180) / w))
+// colSpans returns the ranges of the cols columns of a band, perCol to a
+// degree, that cover [lon-reach, lon+reach]: one, or two where they wrap.
+// Multiplying by perCol may round otherwise than dividing by the width of a
+// column, which is far less than the reach's margin.
+func colSpans(cols int64, perCol, lon, reach float64) ([2][2]int64, int) {
+	lo := int64(math.Floor((lon - reach + 180) * perCol))
+	hi := int64(math.Floor((lon + reach + 180) * perCol))
 	if reach >= 180 || hi-lo+1 >= cols {
 		return [2][2]int64{{0, cols - 1}}, 1
 	}
