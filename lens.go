@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"sort"
@@ -45,8 +46,9 @@ func ParseLens(data []byte) (*Lens, error) {
 		return nil, &Error{Code: EInvalidLens, Message: "the lens is not valid JSON",
 			Details: []string{err.Error()}}
 	}
-	if dec.More() {
-		return nil, Errorf(EInvalidLens, "the lens has data after its closing brace")
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, Errorf(EInvalidLens, "the lens has data after its closing brace; "+
+			"a lens file holds one JSON object")
 	}
 	l.Normalize()
 	if err := l.Validate(); err != nil {
