@@ -2,19 +2,19 @@ package fusion
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/island-sensors/island"
 )
 
-// kept is a group to report and its earliest member, with that member's
-// time at hand for sorting.
+// kept is a track to report, by its index in the order the groups were
+// met, and its earliest member, with that member's time at hand for sorting.
 type kept struct {
-	members []int32
-	sec     int64
-	nsec    int32
-	first   int32
+	sec   int64
+	nsec  int32
+	first int32
+	track int32
 }
 
 func compareKept(x, y kept) int {
@@ -30,30 +30,95 @@ func compareKept(x, y kept) int {
 // report turns the groups into the result: the groups of at least
 // lens.MinNodes nodes become tracks, ordered by their earliest member.
 func report(ps []point, g *groups, candidates int, lens *island.Lens) Result {
-	minNodes := int32(max(lens.MinNodes, 1))
-	res := Result{Tracks: []Track{}, Unmatched: []island.ObservationKey{}, Candidates: candidates}
-	var tracks []kept
+	tm := trackMembers(g, int32(max(lens.MinNodes, 1)))
+	res := Result{Candidates: candidates,
+		Unmatched: make([]island.ObservationKey, 0, len(ps)-len(tm.members))}
 	for i := range ps {
-		l := g.leader[i]
-		switch {
-		case g.size[l] < minNodes:
+		if tm.unmatched(g, i) {
 			res.Unmatched = append(res.Unmatched, ps[i].obs.Key()) // in key order
-		case l == int32(i):
-			m := g.members(l, nil)
-			slices.Sort(m) // by key
-			first := earliest(ps, m)
-			tracks = append(tracks, kept{members: m, sec: ps[first].sec, nsec: ps[first].nsec,
-				first: first})
-			res.Matches += len(m) * (len(m) - 1) / 2
 		}
 	}
-	slices.SortFunc(tracks, compareKept)
-	res.Tracks = make([]Track, 0, len(tracks))
-	width := max(4, len(fmt.Sprint(len(tracks))))
-	for i, k := range tracks {
-		res.Tracks = append(res.Tracks, track(ps, k.members, fmt.Sprintf("track-%0*d", width, i+1)))
+	tracks := make([]Track, len(tm.starts))
+	order := make([]kept, len(tm.starts))
+	keys := make([]island.ObservationKey, len(tm.members))
+	for t := range tm.starts {
+		lo, hi := tm.span(t)
+		m := tm.members[lo:hi]
+		first := earliest(ps, m)
+		order[t] = kept{sec: ps[first].sec, nsec: ps[first].nsec, first: first, track: int32(t)}
+		tracks[t] = track(ps, m, keys[lo:hi:hi])
+		res.Matches += len(m) * (len(m) - 1) / 2
+	}
+	slices.SortFunc(order, compareKept)
+	res.Tracks = make([]Track, len(order))
+	for i, id := range trackIDs(len(order)) {
+		res.Tracks[i] = tracks[order[i].track]
+		res.Tracks[i].ID = id
 	}
 	return res
+}
+
+// tracked is the members of the groups to report: group after group, in
+// the order of their first members, each in key order.
+type tracked struct {
+	minNodes int32
+	members  []int32
+	starts   []int32 // where each group's members start
+}
+
+// trackMembers gathers the members of the groups of at least minNodes.
+func trackMembers(g *groups, minNodes int32) tracked {
+	tm := tracked{minNodes: minNodes, members: make([]int32, 0, len(g.leader))}
+	next := make([]int32, len(g.leader)) // by leader: where its next member goes, plus 1
+	for i, l := range g.leader {
+		if g.size[l] < minNodes {
+			continue
+		}
+		if next[l] == 0 {
+			tm.starts = append(tm.starts, int32(len(tm.members)))
+			next[l] = int32(len(tm.members)) + 1
+			tm.members = tm.members[:len(tm.members)+int(g.size[l])]
+		}
+		tm.members[next[l]-1] = int32(i)
+		next[l]++
+	}
+	return tm
+}
+
+// span is where the members of group t lie in tm.members.
+func (tm *tracked) span(t int) (lo, hi int32) {
+	hi = int32(len(tm.members))
+	if t+1 < len(tm.starts) {
+		hi = tm.starts[t+1]
+	}
+	return tm.starts[t], hi
+}
+
+func (tm *tracked) unmatched(g *groups, i int) bool {
+	return g.size[g.leader[i]] < tm.minNodes
+}
+
+// trackIDs returns the ids of n tracks in order, from track-0001, all as
+// wide as the widest, cut from one string.
+func trackIDs(n int) []string {
+	const prefix = "track-"
+	width := max(4, len(strconv.Itoa(n)))
+	buf := make([]byte, 0, n*(len(prefix)+width))
+	var digits []byte
+	for i := 1; i <= n; i++ {
+		digits = strconv.AppendInt(digits[:0], int64(i), 10)
+		buf = append(buf, prefix...)
+		for range width - len(digits) {
+			buf = append(buf, '0')
+		}
+		buf = append(buf, digits...)
+	}
+	all, size := string(buf), len(prefix)+width
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = all[i*size : (i+1)*size]
+	}
+	return ids
 }
 
 // earliest is the member of g with the first timestamp, then the first key.
@@ -74,10 +139,14 @@ func comparePoints(ps []point, i, j int32) int {
 		cmp.Compare(i, j))
 }
 
-// track fuses the members g, which are sorted by key.
-func track(ps []point, g []int32, id string) Track {
-	allZero := !slices.ContainsFunc(g, func(m int32) bool { return ps[m].obs.Confidence != 0 })
-	t := Track{ID: id, Members: make([]island.ObservationKey, len(g))}
+// track fuses the members g, which are sorted by key, and puts their keys
+// in members, which is as long as g.
+func track(ps []point, g []int32, members []island.ObservationKey) Track {
+	allZero := true
+	for _, m := range g {
+		allZero = allZero && ps[m].obs.Confidence == 0
+	}
+	t := Track{Members: members}
 	var sumW, lat, dLon, conf float64
 	ref := ps[g[0]].obs.Lon
 	for i, m := range g {
