@@ -81,3 +81,43 @@ func TestR04bFailsWhenAClearLeavesNodeCounts(t *testing.T) {
 		"after clear the status shows 3 nodes map[alpha:5 bravo:5 charlie:5] "+
 			"and 0 observations; want 0 nodes and 0 observations")
 }
+
+// hoardingStore clears by hiding: Clear empties what the store shows but
+// keeps a copy of everything it cleared, and counts that copy, honestly, in
+// its footprint.
+type hoardingStore struct {
+	*store.Store
+
+	mu   sync.Mutex
+	kept []island.Observation
+}
+
+func (s *hoardingStore) Clear(ctx context.Context) (int, error) {
+	snap, err := s.Store.Snapshot(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	s.kept = append(s.kept, snap...)
+	s.mu.Unlock()
+	return s.Store.Clear(ctx)
+}
+
+func (s *hoardingStore) Footprint() store.Footprint {
+	f := s.Store.Footprint()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f.Slots += cap(s.kept)
+	return f
+}
+
+// TestR04dFailsWhenClearsKeepWhatTheyRemove runs R-04d against a hub whose
+// store keeps in memory everything it clears.
+func TestR04dFailsWhenClearsKeepWhatTheyRemove(t *testing.T) {
+	cr := runOneCase(t, suites.R04(), "R-04d", func(cfg *harness.IslandConfig) {
+		cfg.Hub.Store = &hoardingStore{Store: store.New()}
+	})
+	require.Equal(t, harness.StatusFailed, cr.Status)
+	t.Logf("R-04d failed: %s", cr.Failure.Message)
+	assert.Contains(t, cr.Failure.Message, "after cycle 1's clear the store still holds")
+}
