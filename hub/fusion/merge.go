@@ -12,10 +12,14 @@ type pair struct {
 	score float64
 }
 
+// comparePairs orders pairs by score, then by their points. Scores are
+// never NaN, having passed the gates, so plain comparisons order them.
 func comparePairs(x, y pair) int {
 	switch {
-	case x.score != y.score:
-		return cmp.Compare(x.score, y.score)
+	case x.score < y.score:
+		return -1
+	case x.score > y.score:
+		return 1
 	case x.a != y.a:
 		return cmp.Compare(x.a, y.a)
 	}
@@ -101,6 +105,10 @@ func merge(ps []point, pairs []pair) *groups {
 	slices.SortFunc(pairs, comparePairs)
 	adj := newAdjacency(len(ps), pairs)
 	g := newGroups(len(ps))
+	nodes := make([]int32, len(ps))
+	for i := range ps {
+		nodes[i] = ps[i].node
+	}
 	var bufA, bufB []int32
 	for _, p := range pairs {
 		a, b := g.leader[p.a], g.leader[p.b]
@@ -108,7 +116,7 @@ func merge(ps []point, pairs []pair) *groups {
 			continue
 		}
 		bufA, bufB = g.members(a, bufA[:0]), g.members(b, bufB[:0])
-		if joinable(ps, adj, bufA, bufB) {
+		if joinable(nodes, adj, bufA, bufB) {
 			if g.size[a] < g.size[b] {
 				a, b = b, a
 			}
@@ -118,10 +126,12 @@ func merge(ps []point, pairs []pair) *groups {
 	return g
 }
 
-func joinable(ps []point, adj adjacency, ga, gb []int32) bool {
+// joinable reports whether the groups of members ga and gb, with nodes
+// by point, may join.
+func joinable(nodes []int32, adj adjacency, ga, gb []int32) bool {
 	for _, x := range ga {
 		for _, y := range gb {
-			if ps[x].node == ps[y].node || !adj.linked(x, y) {
+			if nodes[x] == nodes[y] || !adj.linked(x, y) {
 				return false
 			}
 		}
