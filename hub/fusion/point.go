@@ -69,37 +69,59 @@ type sortKey struct {
 }
 
 // sortedKeys returns the keys of obs in the order of node names, ids and
-// then every other field.
+// then every other field. It places the keys node by node, keeping their
+// order, and then sorts each node's by id, which is quick when they come
+// in order already.
 func sortedKeys(obs []island.Observation) []sortKey {
-	nodes := numberNodes(obs)
-	keys := make([]sortKey, len(obs))
-	for i := range obs {
-		keys[i] = sortKey{id: obs[i].ID, node: nodes[obs[i].NodeID], index: int32(i)}
+	nodes, counts := numberNodes(obs)
+	at := make([]int, len(counts)+1) // where each node's keys start
+	for n, c := range counts {
+		at[n+1] = at[n] + c
 	}
-	slices.SortFunc(keys, func(a, b sortKey) int {
-		if c := cmp.Or(cmp.Compare(a.node, b.node), strings.Compare(a.id, b.id)); c != 0 {
-			return c
-		}
-		return compareObs(&obs[a.index], &obs[b.index])
-	})
+	keys := make([]sortKey, len(obs))
+	next := slices.Clone(at[:len(counts)])
+	for i := range obs {
+		n := nodes[i]
+		keys[next[n]] = sortKey{id: obs[i].ID, node: n, index: int32(i)}
+		next[n]++
+	}
+	for n := range counts {
+		slices.SortFunc(keys[at[n]:at[n+1]], func(a, b sortKey) int {
+			if c := strings.Compare(a.id, b.id); c != 0 {
+				return c
+			}
+			return compareObs(&obs[a.index], &obs[b.index])
+		})
+	}
 	return keys
 }
 
-// numberNodes numbers the node ids of obs in the order of their names.
-func numberNodes(obs []island.Observation) map[string]int32 {
-	nodes := make(map[string]int32)
+// numberNodes numbers the node ids of obs in the order of their names and
+// returns the number of each observation's node and how many observations
+// each node has.
+func numberNodes(obs []island.Observation) (nodes []int32, counts []int) {
+	met := make(map[string]int32) // by name: the order in which it was met
 	var names []string
+	nodes = make([]int32, len(obs))
 	for i := range obs {
-		if _, ok := nodes[obs[i].NodeID]; !ok {
-			nodes[obs[i].NodeID] = 0
+		n, ok := met[obs[i].NodeID]
+		if !ok {
+			n = int32(len(names))
+			met[obs[i].NodeID] = n
 			names = append(names, obs[i].NodeID)
 		}
+		nodes[i] = n
 	}
-	slices.Sort(names)
-	for i, n := range names {
-		nodes[n] = int32(i)
+	rank := make([]int32, len(names)) // by order met: the rank of the name
+	for r, name := range slices.Sorted(slices.Values(names)) {
+		rank[met[name]] = int32(r)
 	}
-	return nodes
+	counts = make([]int, len(names))
+	for i, n := range nodes {
+		nodes[i] = rank[n]
+		counts[rank[n]]++
+	}
+	return nodes, counts
 }
 
 func validPosition(lat, lon float64) bool {
