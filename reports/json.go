@@ -77,7 +77,11 @@ type SuiteReport struct {
 	Cases     []CaseReport `json:"cases"`
 }
 
-// CaseReport is one case of a Report.
+// CaseReport is one case of a Report. A case judged on a history of edge
+// operations carries the history's summary and the checker's verdict in
+// Figures ("history.*" and "check.*" counts) and Properties
+// ("check.verdict", and for a seeded storm "seed" and "trace.sha256"), as
+// harness.Verdict.Record writes them.
 type CaseReport struct {
 	ID         string            `json:"id"`
 	Title      string            `json:"title"`
