@@ -65,7 +65,6 @@ type band struct {
 // cell is where a point falls in the grid.
 type cell struct {
 	slot, row, col int64
-	p              int32
 }
 
 func compareCells(x, y cell) int {
@@ -74,10 +73,8 @@ func compareCells(x, y cell) int {
 		return cmp.Compare(x.slot, y.slot)
 	case x.row != y.row:
 		return cmp.Compare(x.row, y.row)
-	case x.col != y.col:
-		return cmp.Compare(x.col, y.col)
 	}
-	return cmp.Compare(x.p, y.p)
+	return cmp.Compare(x.col, y.col)
 }
 
 func newGrid(ps []point, g island.Gates) *grid {
@@ -89,44 +86,59 @@ func newGrid(ps []point, g island.Gates) *grid {
 	gr.rowDeg = min(max(gr.reachDeg, minCellDeg), 180)
 	gr.rows = int64(math.Ceil(180 / gr.rowDeg))
 	gr.base = baseSecond(ps)
-	cells := make([]cell, 0, len(ps))
-	for i := range ps {
-		if !ps[i].usable {
-			continue
-		}
-		row := gr.row(ps[i].obs.Lat)
-		cells = append(cells, cell{slot: gr.slot(&ps[i].fix), row: row,
-			col: gr.col(row, ps[i].obs.Lon), p: int32(i)})
-	}
-	gr.fill(ps, sortCells(cells))
+	spots, cells := gr.place(ps)
+	gr.fill(spots, cells, sortCells(cells))
 	return gr
 }
 
-// sortCells returns cells sorted by slot, row, column and index. When their
-// spread fits in 64 bits it sorts packed keys, which is much faster than
+// place returns the spots of the usable points and their cells, in the
+// order of the points.
+func (gr *grid) place(ps []point) ([]spot, []cell) {
+	spots := make([]spot, 0, len(ps))
+	cells := make([]cell, 0, len(ps))
+	for i := range ps {
+		p := &ps[i]
+		if !p.usable {
+			continue
+		}
+		row := gr.row(p.obs.Lat)
+		cells = append(cells, cell{slot: gr.slot(&p.fix), row: row, col: gr.col(row, p.obs.Lon)})
+		spots = append(spots, spot{fix: p.fix, lonDeg: p.obs.Lon, p: int32(i), node: p.node,
+			class: p.class})
+	}
+	return spots, cells
+}
+
+// sortCells returns the positions of cells in the order of their slot, row,
+// column and position, which is that of their points. When the spread of
+// the cells fits in 64 bits it sorts packed keys, which is much faster than
 // comparing cells field by field.
-func sortCells(cells []cell) []cell {
+func sortCells(cells []cell) []int32 {
+	order := make([]int32, len(cells))
 	if len(cells) == 0 {
-		return cells
+		return order
 	}
 	keys, ok := packCells(cells)
 	if !ok {
-		slices.SortFunc(cells, compareCells)
-		return cells
+		for i := range order {
+			order[i] = int32(i)
+		}
+		slices.SortFunc(order, func(i, j int32) int {
+			return cmp.Or(compareCells(cells[i], cells[j]), cmp.Compare(i, j))
+		})
+		return order
 	}
 	slices.Sort(keys)
 	mask := uint64(1)<<bits.Len64(uint64(len(cells)-1)) - 1
-	sorted := make([]cell, len(cells))
 	for i, k := range keys {
-		sorted[i] = cells[k&mask]
+		order[i] = int32(k & mask)
 	}
-	return sorted
+	return order
 }
 
 // packCells packs each cell, as offsets from the least slot, row and column,
-// above its position in cells into one key, whose order is that of
-// compareCells, since cells are in the order of their indices. It fails when
-// the offsets and positions need more than 64 bits.
+// above its position into one key, whose order is that of sortCells. It
+// fails when the offsets and positions need more than 64 bits.
 func packCells(cells []cell) ([]uint64, bool) {
 	lo, hi := cells[0], cells[0]
 	for _, c := range cells[1:] {
@@ -150,15 +162,15 @@ func packCells(cells []cell) ([]uint64, bool) {
 	return keys, true
 }
 
-// fill lays out the sorted cells as spots and records the bands.
-func (gr *grid) fill(ps []point, cells []cell) {
-	gr.spots = make([]spot, len(cells))
-	gr.cols = make([]int64, len(cells))
-	for i, c := range cells {
-		p := &ps[c.p]
-		gr.spots[i] = spot{fix: p.fix, lonDeg: p.obs.Lon, p: c.p, node: p.node, class: p.class}
-		gr.cols[i] = c.col
-		if i == 0 || c.slot != cells[i-1].slot || c.row != cells[i-1].row {
+// fill lays out the spots in the order of their cells and records the
+// bands.
+func (gr *grid) fill(spots []spot, cells []cell, order []int32) {
+	gr.spots = make([]spot, len(order))
+	gr.cols = make([]int64, len(order))
+	for i, j := range order {
+		c := &cells[j]
+		gr.spots[i], gr.cols[i] = spots[j], c.col
+		if i == 0 || c.slot != cells[order[i-1]].slot || c.row != cells[order[i-1]].row {
 			cols := gr.columns(c.row)
 			gr.bands = append(gr.bands, band{slot: c.slot, row: c.row, lo: int32(i),
 				cols: cols, perCol: float64(cols) / 360, lonReach: gr.rowReach(c.row)})

@@ -30,7 +30,8 @@ func requirePair(t *testing.T, a, b island.Observation) {
 	obs := []island.Observation{a, b}
 	res := Fuse(obs, island.DefaultLens())
 	require.Equal(t, bruteForce(obs, island.DefaultLens()), res)
-	require.Len(t, res.Tracks, 1, "%v and %v are %.2f m apart", a, b, distanceM(&ps[0].fix, &ps[1].fix))
+	require.Len(t, res.Tracks, 1, "%v and %v are %.2f m apart", a, b,
+		distanceM(&ps[0].fix, &ps[1].fix))
 }
 
 func TestFuseAcrossCellBorders(t *testing.T) {
