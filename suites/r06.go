@@ -46,7 +46,7 @@ func R06() harness.Suite {
 					"1,500 accepted and no duplicates, taking at least the time the cap " +
 					"allows for its body; the bandwidth fault acted; each observation " +
 					"stored once",
-				Timeout: 15 * time.Second, Run: r06Bandwidth},
+				Timeout: 20 * time.Second, Run: r06Bandwidth},
 			{ID: "R-06c", Title: "slicer: the stream cut into small, delayed pieces",
 				Acceptance: "the batch is stored in one attempt with no failed attempt; " +
 					"the slicer acted on both streams; the hub stores exactly what was " +
@@ -58,9 +58,10 @@ func R06() harness.Suite {
 			{ID: "R-06g", Title: "blackhole: the link swallows every request",
 				Acceptance: "the degraded edge ends failed with retries exhausted after " +
 					"exactly 3 attempts, each a timeout of at least most of its 200 ms, " +
-					"within 3 attempt timeouts plus its backoff and a second of slack; " +
-					"the timeout fault held 3 connections; nothing of it is stored; the " +
-					"healthy edges each succeed in one attempt; each of theirs stored once",
+					"within 3 attempt timeouts plus its backoff and 2 s of slack; the " +
+					"timeout fault held between 1 and 3 of their connections; nothing of " +
+					"it is stored; the healthy edges each succeed in one attempt; each of " +
+					"theirs stored once",
 				Timeout: 10 * time.Second, Run: r06Blackhole},
 			{ID: "R-06h", Title: "slow_close on both streams",
 				Acceptance: "3 posts, each on a new connection, each succeed in one " +
@@ -123,7 +124,7 @@ func r06Round(t *harness.T, i *harness.Island, posts int, seed int64) map[string
 
 func r06Latency(t *harness.T) {
 	const posts = 5
-	lat := chaos.Latency{Latency: 150 * time.Millisecond, Jitter: 30 * time.Millisecond}
+	lat := chaos.Latency{Latency: 250 * time.Millisecond, Jitter: 50 * time.Millisecond}
 	i := t.Island()
 	base := r06Round(t, i, posts, 1)
 	p := r06AddFault(t, i, chaos.Fault{Name: "latency", Stream: chaos.Downstream, Kind: lat})
@@ -153,7 +154,9 @@ func r06Latency(t *harness.T) {
 
 func r06Bandwidth(t *harness.T) {
 	const transfer = 300 * time.Millisecond // what the cap makes of the body
-	i := t.IslandWith(harness.IslandConfig{Policy: edge.Policy{AttemptTimeout: 5 * time.Second}})
+	// A busy machine makes the hub slow to take 1,500 observations: the
+	// attempt has ample room beyond the transfer.
+	i := t.IslandWith(harness.IslandConfig{Policy: edge.Policy{AttemptTimeout: 10 * time.Second}})
 	obs := r06Batch(1500, 2)
 	size := r06BodySize(t, obs)
 	rate := max(1, int64(size)/transfer.Milliseconds()) // bytes per ms are KB/s
@@ -175,12 +178,14 @@ func r06Bandwidth(t *harness.T) {
 }
 
 func r06Slicer(t *harness.T) {
-	i := t.Island()
+	// Each piece waits for a timer, which a busy machine makes late: give
+	// the attempt room for that.
+	i := t.IslandWith(harness.IslandConfig{Policy: edge.Policy{AttemptTimeout: 5 * time.Second}})
 	sl := chaos.Slicer{AverageSize: 64, SizeVariation: 32, Delay: 100 * time.Microsecond}
 	p := r06AddFault(t, i, chaos.Fault{Name: "slicer_up", Stream: chaos.Upstream, Kind: sl})
 	r06AddFault(t, i, chaos.Fault{Name: "slicer_down", Stream: chaos.Downstream, Kind: sl})
 	healthy := r06Healthy(t, i)
-	obs := r06Batch(100, 3)
+	obs := r06Batch(30, 3)
 	res, err := i.Edge(r06Node).PostObservations(t.Context(), obs)
 	r06RequireStored(t, res, err, len(obs), 1)
 	for _, name := range []string{"slicer_up", "slicer_down"} {
@@ -308,7 +313,7 @@ func r06Blackhole(t *harness.T) {
 	i := t.IslandWith(harness.IslandConfig{Policy: pol})
 	p := r06AddFault(t, i, chaos.Fault{Name: "blackhole", Stream: chaos.Upstream,
 		Kind: chaos.Timeout{}})
-	deadline := attempts*pol.AttemptTimeout + r06Backoff(attempts) + time.Second
+	deadline := attempts*pol.AttemptTimeout + r06Backoff(attempts) + 2*time.Second
 	healthy := r06Healthy(t, i)
 	ctx, cancel := context.WithTimeout(t.Context(), deadline+time.Second)
 	defer cancel()
@@ -328,8 +333,12 @@ func r06Blackhole(t *harness.T) {
 		require.GreaterOrEqual(t, a.Duration, pol.AttemptTimeout*3/4,
 			"attempt %d timed out early", a.N)
 	}
-	require.Equal(t, int64(attempts), r06Counter(t, p, "blackhole").Connections,
-		"connections the blackhole held")
+	// An attempt that a busy machine times out before the proxy has linked
+	// its connection to the hub never reaches the fault, so the count may
+	// fall short of the attempts.
+	held := r06Counter(t, p, "blackhole").Connections
+	require.True(t, held >= 1 && held <= attempts, "the blackhole held %d connections "+
+		"of %d attempts", held, attempts)
 	r06Once(t, i, nil, healthy())
 }
 
@@ -345,7 +354,7 @@ func r06Backoff(attempts int) time.Duration {
 }
 
 func r06SlowClose(t *harness.T) {
-	const delay = time.Second
+	const delay = 2 * time.Second
 	i := t.Island()
 	sc := chaos.SlowClose{Delay: delay}
 	p := r06AddFault(t, i, chaos.Fault{Name: "slow_close_up", Stream: chaos.Upstream, Kind: sc})

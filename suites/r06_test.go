@@ -47,7 +47,7 @@ func TestR06gFailsOnItsDeadlineWhenTheEdgeIgnoresTheAttemptTimeout(t *testing.T)
 	cr := requireR06Fails(t, "R-06g", func(cfg *harness.IslandConfig) {
 		cfg.Policy.AttemptTimeout = time.Hour
 	}, "past its deadline")
-	assert.Less(t, cr.Duration, 5*time.Second, "the case waited for the hung edge")
+	assert.Less(t, cr.Duration, 8*time.Second, "the case waited for the hung edge")
 }
 
 // TestR06iFailsWhenTheEdgeIgnoresRetryAfter runs R-06i with edges that
