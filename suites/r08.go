@@ -272,9 +272,9 @@ func newStormNode(t *harness.T, i *harness.Island, node string, seed uint64,
 	tr.DisableKeepAlives = true
 	t.Cleanup(tr.CloseIdleConnections)
 	c.HTTPClient = &http.Client{Transport: tr}
-	island := c.Policy.AfterAttempt
+	own := c.Policy.AfterAttempt // the island's, which tells the proxy
 	c.Policy.AfterAttempt = func(a edge.Attempt) {
-		island(a)
+		own(a)
 		s.afterAttempt(a)
 	}
 	s.rec = harness.Recorder{Client: &c, History: h}
