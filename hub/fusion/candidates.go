@@ -20,7 +20,7 @@ func candidates(ps []point, classes []string, lens *island.Lens) []pair {
 		b := &gr.bands[bi]
 		near := rc.of(gr.bands, b)
 		for i := b.lo; i < b.hi; i++ {
-			f.near(&gr.spots[i], b, near)
+			f.near(i, b, near)
 		}
 	}
 	return f.pairs
@@ -38,29 +38,31 @@ type finder struct {
 	pairs   []pair
 }
 
-// near adds the pairs of s, in band slot with longitude reach lonReach,
-// with the spots of the bands near that come after it: in a later time
-// slot, or in the same slot with a greater index. Each pair is thus found
-// once, by its first. The search covers the neighbouring columns, wrapping
-// across the antimeridian, and only the slots up to the last that s reaches.
-func (f *finder) near(s *spot, b *band, near []int32) {
+// near adds the pairs of the spot at i, in band b, with the spots of the
+// bands near that come after it in the grid's order. Each pair is thus found
+// once, by its first; so in b's own time slot only b's row, from i on, and
+// the row above are searched. The search covers the neighbouring columns,
+// wrapping across the antimeridian, and only the slots up to the last that
+// the spot reaches.
+func (f *finder) near(i int32, b *band, near []int32) {
+	s := &f.gr.spots[i]
 	last := f.gr.lastSlot(&s.fix)
 	var spans [3]colRange // by row, from the one below b's
 	for _, ni := range near {
 		nb := &f.gr.bands[ni]
-		if nb.slot > last {
+		if nb.slot > last || nb.slot == b.slot && nb.row < b.row {
 			continue
 		}
-		after := int32(-1)
-		if nb.slot == b.slot {
-			after = s.p
+		from := nb.lo
+		if nb.lo == b.lo {
+			from = i + 1
 		}
 		sp := &spans[nb.row-b.row+1]
 		if sp.n == 0 {
 			sp.spans, sp.n = colSpans(nb.cols, nb.perCol, s.lonDeg, b.lonReach)
 		}
 		for _, span := range sp.spans[:sp.n] {
-			f.inCols(s, nb, span, after)
+			f.inCols(s, from, nb.hi, span)
 		}
 	}
 }
@@ -71,14 +73,14 @@ type colRange struct {
 	n     int
 }
 
-// inCols adds the pairs of s with the spots of band b in the columns of
-// span whose index is greater than after.
-func (f *finder) inCols(s *spot, b *band, span [2]int64, after int32) {
-	cols := f.gr.cols[b.lo:b.hi]
+// inCols adds the pairs of s with the spots from position from to hi, all
+// of one band, in the columns of span.
+func (f *finder) inCols(s *spot, from, hi int32, span [2]int64) {
+	cols := f.gr.cols[from:hi]
 	i, _ := slices.BinarySearch(cols, span[0])
 	for ; i < len(cols) && cols[i] <= span[1]; i++ {
-		q := &f.gr.spots[int(b.lo)+i]
-		if q.p <= after || q.node == s.node || math.Abs(q.lat-s.lat) > f.maxDLat ||
+		q := &f.gr.spots[int(from)+i]
+		if q.node == s.node || math.Abs(q.lat-s.lat) > f.maxDLat ||
 			!f.fits.canFuse(s.class, q.class) {
 			continue
 		}
