@@ -102,7 +102,7 @@ func (g *groups) join(a, b int32) {
 // when no node repeats and every cross pair is a candidate (complete
 // linkage), so that members are pairwise associated.
 func merge(ps []point, pairs []pair) *groups {
-	slices.SortFunc(pairs, comparePairs)
+	pairs = sortByComponent(len(ps), pairs)
 	adj := newAdjacency(len(ps), pairs)
 	g := newGroups(len(ps))
 	nodes := make([]int32, len(ps))
@@ -137,4 +137,49 @@ func joinable(nodes []int32, adj adjacency, ga, gb []int32) bool {
 		}
 	}
 	return true
+}
+
+// sortByComponent returns pairs, among n points, component by component of
+// the graph they make, each component's best first. A pair can only join
+// groups of its own component, so taking them in this order gives the same
+// groups as taking all of them best first, and sorts many short lists
+// rather than one long one.
+func sortByComponent(n int, pairs []pair) []pair {
+	root := make([]int32, n)
+	for i := range root {
+		root[i] = int32(i)
+	}
+	for _, p := range pairs {
+		a, b := findRoot(root, p.a), findRoot(root, p.b)
+		root[max(a, b)] = min(a, b)
+	}
+	at := make([]int32, n+1) // where each component's pairs start, by root
+	for _, p := range pairs {
+		at[findRoot(root, p.a)+1]++
+	}
+	for i := 1; i <= n; i++ {
+		at[i] += at[i-1]
+	}
+	sorted := make([]pair, len(pairs))
+	next := slices.Clone(at[:n])
+	for _, p := range pairs {
+		r := findRoot(root, p.a)
+		sorted[next[r]] = p
+		next[r]++
+	}
+	for i := range n {
+		if at[i+1]-at[i] > 1 {
+			slices.SortFunc(sorted[at[i]:at[i+1]], comparePairs)
+		}
+	}
+	return sorted
+}
+
+// findRoot returns the root of i's tree in root, halving its path.
+func findRoot(root []int32, i int32) int32 {
+	for root[i] != i {
+		root[i] = root[root[i]]
+		i = root[i]
+	}
+	return i
 }
