@@ -28,11 +28,11 @@ func R06() harness.Suite {
 	return harness.Suite{
 		ID:    "R-06",
 		Title: "Network degradation",
-		Risk: "One edge's link turns slow, narrow, choppy, cut, reset, silent or down " +
+		Risk: "one edge's link turns slow, narrow, choppy, cut, reset, silent or down " +
 			"while the others stay healthy: the edge must retry what is transient, " +
 			"give up in time on what is not and say why, the hub must store nothing " +
 			"of a partial request and each observation exactly once, and the healthy " +
-			"edges must not notice.",
+			"edges must not notice",
 		Cases: []harness.Case{
 			{ID: "R-06a", Title: "latency with jitter on one edge's answers",
 				Acceptance: "every post of the degraded edge succeeds in one attempt and " +

@@ -26,7 +26,7 @@ const r07MaxBody = 16 << 10
 // r07Kept is the part of every acceptance text of R-07 after the answer.
 const r07Kept = "; nothing of the rejected request is stored; the observations, status, " +
 	"lens and runs stored before read back unchanged; GET /healthz and a good ingest " +
-	"still work afterwards."
+	"still work afterwards"
 
 // hostileInput is one request a hostile or broken client sends to the hub,
 // and the answer the hub must give it.

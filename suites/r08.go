@@ -46,32 +46,34 @@ func R08() harness.Suite {
 		Title: "Exactly-once under chaos",
 		Risk: "faults strike at random while every edge posts: a batch whose answer is " +
 			"lost is retried or given up, and the hub could lose what it acknowledged, " +
-			"store a retried batch twice, or hold what no edge sent.",
+			"store a retried batch twice, or hold what no edge sent",
 		Cases: []harness.Case{
-			{ID: "R-08a", Title: "a seeded random schedule of faults on all three edges " +
-				"(resets up and down, truncated answers, latency, 503s, refused " +
-				"connections), 3 edges by 50 batches of 5 to 10 observations, posted " +
-				"concurrently, each edge in order; the history of every batch is checked " +
-				"against the store read back through GET /observations.",
-				Acceptance: "every batch ends ok, failed or unknown; lost = 0, duplicated = 0, " +
+			{ID: "R-08a", Title: "a seeded random schedule of faults on all three edges, " +
+				"50 batches each",
+				Acceptance: "with resets up and down, truncated answers, latency, 503s and " +
+					"refused connections striking 3 edges that each post 50 batches of 5 " +
+					"to 10 observations in order, concurrently, every batch ends ok, " +
+					"failed or unknown, and its history checked against the store read " +
+					"back through GET /observations gives lost = 0, duplicated = 0, " +
 					"unexpected = 0, and no unknown batch stored in part; every kind of " +
 					"fault fired; the seed, the counts and the fault trace's hash are in " +
-					"the report.",
+					"the report",
 				Timeout: r08Timeout, Run: r08RandomFaults},
-			{ID: "R-08b", Title: "the same seed twice: the storm of R-08a (3 edges by 25 " +
-				"batches) runs on two fresh islands with the case's seed.",
-				Acceptance: "both runs give the same fault trace (the same SHA-256 of " +
-					"every attempt's fault, whether it fired, and every batch's outcome) " +
-					"and the same final store, sorted; both are exactly once.",
+			{ID: "R-08b", Title: "the same seed twice gives the same faults and the same store",
+				Acceptance: "the storm of R-08a (3 edges by 25 batches), run on two fresh " +
+					"islands with the case's seed, gives the same fault trace (the same " +
+					"SHA-256 of every attempt's fault, whether it fired, and every " +
+					"batch's outcome) and the same final store, sorted; both are " +
+					"exactly once",
 				Timeout: r08Timeout, Run: r08SameSeedTwice},
-			{ID: "R-08c", Title: "Idempotency-Key conformance: a replay with the same key " +
-				"and body, the same key with another body, and a retry while the first " +
-				"request is still in flight (held at the hub's store).",
-				Acceptance: "the replay gets the first answer again, marked " +
-					"Idempotent-Replayed, and stores nothing; the other body gets 422 " +
-					"idempotency_key_reused and stores nothing; the retry in flight gets " +
-					"409 idempotency_in_flight, the first then completes, and a later " +
-					"replay gets its answer; the store holds each observation once.",
+			{ID: "R-08c", Title: "Idempotency-Key conformance",
+				Acceptance: "a replay with the same key and body gets the first answer " +
+					"again, marked Idempotent-Replayed, and stores nothing; the same key " +
+					"with another body gets 422 idempotency_key_reused and stores " +
+					"nothing; a retry while the first request is still in flight (held " +
+					"at the hub's store) gets 409 idempotency_in_flight, the first then " +
+					"completes, and a later replay gets its answer; the store holds each " +
+					"observation once",
 				Timeout: r08Timeout, Run: r08IdempotencyKeys},
 		},
 	}
