@@ -2,7 +2,6 @@ package suites_test
 
 import (
 	"context"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -15,25 +14,6 @@ import (
 	"github.com/island-sensors/island/hub/store"
 	"github.com/island-sensors/island/suites"
 )
-
-// runOneCase runs case id of suite alone, on islands that tamper changes,
-// and returns its result.
-func runOneCase(t *testing.T, suite harness.Suite, id string,
-	tamper func(*harness.IslandConfig)) harness.CaseResult {
-	t.Helper()
-	sel, err := harness.Select([]harness.Suite{suite},
-		harness.Filter{Run: regexp.MustCompile("^" + regexp.QuoteMeta(id) + "$")})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	res, err := (&harness.Runner{Seed: 1, Tamper: tamper}).Run(ctx, sel)
-	require.NoError(t, err)
-	require.Len(t, res.Suites, 1)
-	require.Len(t, res.Suites[0].Cases, 1)
-	cr := res.Suites[0].Cases[0]
-	require.Equal(t, id, cr.ID)
-	return cr
-}
 
 // lossyStore loses writes under contention, as a store without a working
 // lock would: an Add that arrives while another is being applied is
@@ -110,7 +90,7 @@ func TestLossyStoreDropsOnlyOverlappingWrites(t *testing.T) {
 // hub whose store answers an overlapping write as accepted and drops it.
 func TestR01aFailsWhenTheStoreDropsWritesUnderContention(t *testing.T) {
 	var stores []*lossyStore
-	cr := runOneCase(t, suites.R01(), "R-01a", func(cfg *harness.IslandConfig) {
+	cr := runTampered(t, suites.R01(), "R-01a", func(cfg *harness.IslandConfig) {
 		s := newLossyStore(time.Second)
 		stores = append(stores, s)
 		cfg.Hub.Store = s

@@ -1,10 +1,7 @@
 package suites_test
 
 import (
-	"context"
-	"regexp"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,26 +10,6 @@ import (
 	"github.com/island-sensors/island/harness"
 	"github.com/island-sensors/island/suites"
 )
-
-// runTampered runs the one case id of suite under tamper and returns its
-// result.
-func runTampered(t *testing.T, suite harness.Suite, id string,
-	tamper func(*harness.IslandConfig)) harness.CaseResult {
-	t.Helper()
-	sel, err := harness.Select([]harness.Suite{suite},
-		harness.Filter{Run: regexp.MustCompile("^" + regexp.QuoteMeta(id) + "$")})
-	require.NoError(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	r := harness.Runner{Seed: 1, Tamper: tamper}
-	res, err := r.Run(ctx, sel)
-	require.NoError(t, err)
-	require.Len(t, res.Suites, 1)
-	require.Len(t, res.Suites[0].Cases, 1)
-	cr := res.Suites[0].Cases[0]
-	require.Equal(t, id, cr.ID)
-	return cr
-}
 
 // TestR03dFailsWhenTheEdgeRetries500 runs R-03d against edges that retry
 // every failure, a 500 included: the case must fail, saying so.

@@ -71,7 +71,7 @@ func TestStickyNodesStoreKeepsNodesAfterClear(t *testing.T) {
 // TestR04bFailsWhenAClearLeavesNodeCounts runs R-04b against a hub whose
 // status still counts the nodes after a clear.
 func TestR04bFailsWhenAClearLeavesNodeCounts(t *testing.T) {
-	cr := runOneCase(t, suites.R04(), "R-04b", func(cfg *harness.IslandConfig) {
+	cr := runTampered(t, suites.R04(), "R-04b", func(cfg *harness.IslandConfig) {
 		cfg.Hub.Store = newStickyNodesStore()
 	})
 	require.Equal(t, harness.StatusFailed, cr.Status)
@@ -114,7 +114,7 @@ func (s *hoardingStore) Footprint() store.Footprint {
 // TestR04dFailsWhenClearsKeepWhatTheyRemove runs R-04d against a hub whose
 // store keeps in memory everything it clears.
 func TestR04dFailsWhenClearsKeepWhatTheyRemove(t *testing.T) {
-	cr := runOneCase(t, suites.R04(), "R-04d", func(cfg *harness.IslandConfig) {
+	cr := runTampered(t, suites.R04(), "R-04d", func(cfg *harness.IslandConfig) {
 		cfg.Hub.Store = &hoardingStore{Store: store.New()}
 	})
 	require.Equal(t, harness.StatusFailed, cr.Status)

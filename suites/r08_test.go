@@ -109,7 +109,7 @@ func TestTwiceStoreShowsARetriedBatchTwice(t *testing.T) {
 func TestR08aFailsWhenTheStoreDropsAnObservation(t *testing.T) {
 	var mu sync.Mutex
 	var stores []*dropOneStore
-	cr := runOneCase(t, suites.R08(), "R-08a", func(cfg *harness.IslandConfig) {
+	cr := runTampered(t, suites.R08(), "R-08a", func(cfg *harness.IslandConfig) {
 		s := &dropOneStore{Store: store.New()}
 		mu.Lock()
 		stores = append(stores, s)
@@ -129,7 +129,7 @@ func TestR08aFailsWhenTheStoreDropsAnObservation(t *testing.T) {
 func TestR08aFailsWhenTheStoreKeepsARetriedBatchTwice(t *testing.T) {
 	var mu sync.Mutex
 	var stores []*twiceStore
-	cr := runOneCase(t, suites.R08(), "R-08a", func(cfg *harness.IslandConfig) {
+	cr := runTampered(t, suites.R08(), "R-08a", func(cfg *harness.IslandConfig) {
 		s := &twiceStore{Store: store.New()}
 		mu.Lock()
 		stores = append(stores, s)
