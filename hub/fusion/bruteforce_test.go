@@ -86,7 +86,7 @@ func requireTracksHold(t *testing.T, obs []island.Observation, lens *island.Lens
 }
 
 func pointOf(o island.Observation) *fix {
-	ps, _ := prepare([]island.Observation{o})
+	ps, _, _ := prepare([]island.Observation{o})
 	return &ps[0].fix
 }
 

@@ -10,8 +10,10 @@ import (
 // candidates returns every cross-node pair of usable points within both
 // gates whose classes the lens lets fuse, each once, as found through the
 // grid.
-func candidates(ps []point, classes []string, lens *island.Lens) []pair {
-	gr := newGrid(ps, lens.Gates)
+// The observations byKey are in the order of the points.
+func candidates(ps []point, byKey []*island.Observation, classes []string,
+	lens *island.Lens) []pair {
+	gr := newGrid(ps, byKey, lens.Gates)
 	f := finder{gr: gr, fits: newClassTable(classes, lens), gates: lens.Gates,
 		maxDLat: lens.Gates.DistanceM / earthRadiusM * (1 + marginRel),
 		pairs:   make([]pair, 0, len(ps))}

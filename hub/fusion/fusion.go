@@ -94,8 +94,8 @@ type Track struct {
 // Fuse is safe to call concurrently, as long as no one writes to obs meanwhile.
 func Fuse(obs []island.Observation, lens *island.Lens) Result {
 	mustGates(lens)
-	ps, classes := prepare(obs)
-	pairs := candidates(ps, classes, lens)
+	ps, byKey, classes := prepare(obs)
+	pairs := candidates(ps, byKey, classes, lens)
 	groups := merge(ps, pairs)
-	return report(ps, groups, len(pairs), lens)
+	return report(ps, byKey, groups, len(pairs), lens)
 }

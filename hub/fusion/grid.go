@@ -77,7 +77,8 @@ func compareCells(x, y cell) int {
 	return cmp.Compare(x.col, y.col)
 }
 
-func newGrid(ps []point, g island.Gates) *grid {
+// newGrid makes the grid of the points ps, whose observations are byKey.
+func newGrid(ps []point, byKey []*island.Observation, g island.Gates) *grid {
 	gr := &grid{
 		reachS:   g.TimeS*(1+marginRel) + marginS,
 		reachDeg: g.DistanceM/earthRadiusM*degPerRadian*(1+marginRel) + marginDeg,
@@ -86,14 +87,14 @@ func newGrid(ps []point, g island.Gates) *grid {
 	gr.rowDeg = min(max(gr.reachDeg, minCellDeg), 180)
 	gr.rows = int64(math.Ceil(180 / gr.rowDeg))
 	gr.base = baseSecond(ps)
-	spots, cells := gr.place(ps)
+	spots, cells := gr.place(ps, byKey)
 	gr.fill(spots, cells, sortCells(cells))
 	return gr
 }
 
 // place returns the spots of the usable points and their cells, in the
 // order of the points.
-func (gr *grid) place(ps []point) ([]spot, []cell) {
+func (gr *grid) place(ps []point, byKey []*island.Observation) ([]spot, []cell) {
 	spots := make([]spot, 0, len(ps))
 	cells := make([]cell, 0, len(ps))
 	for i := range ps {
@@ -101,9 +102,10 @@ func (gr *grid) place(ps []point) ([]spot, []cell) {
 		if !p.usable {
 			continue
 		}
-		row := gr.row(p.obs.Lat)
-		cells = append(cells, cell{slot: gr.slot(&p.fix), row: row, col: gr.col(row, p.obs.Lon)})
-		spots = append(spots, spot{fix: p.fix, lonDeg: p.obs.Lon, p: int32(i), node: p.node,
+		o := byKey[i]
+		row := gr.row(o.Lat)
+		cells = append(cells, cell{slot: gr.slot(&p.fix), row: row, col: gr.col(row, o.Lon)})
+		spots = append(spots, spot{fix: p.fix, lonDeg: o.Lon, p: int32(i), node: p.node,
 			class: p.class})
 	}
 	return spots, cells

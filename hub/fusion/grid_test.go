@@ -11,8 +11,8 @@ import (
 
 // gridOf builds the grid Fuse would build for obs under the default lens.
 func gridOf(obs []island.Observation) (*grid, []point) {
-	ps, _ := prepare(obs)
-	return newGrid(ps, island.DefaultLens().Gates), ps
+	ps, byKey, _ := prepare(obs)
+	return newGrid(ps, byKey, island.DefaultLens().Gates), ps
 }
 
 // requirePair checks that a and b, which must lie in different cells, are

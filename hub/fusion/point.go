@@ -15,9 +15,9 @@ const earthRadiusM = 6371008.8
 
 // point is an observation prepared for fusion: where and when it was seen,
 // its node and class as small integers, and whether it may be associated at
-// all.
+// all. It holds no pointer, so the collector need not scan the points; the
+// observations themselves are kept beside them, in the same order.
 type point struct {
-	obs *island.Observation // in the caller's slice, which Fuse only reads
 	fix
 	node   int32
 	class  int32
@@ -35,30 +35,32 @@ type fix struct {
 }
 
 // prepare makes the points of obs sorted by key (then by every other field,
-// so that the order is total) and numbers their nodes, in order of name, and
-// their classes.
-func prepare(obs []island.Observation) ([]point, []string) {
+// so that the order is total), with the observations in the same order
+// (in the caller's slice, which Fuse only reads), and numbers their nodes,
+// in order of name, and their classes.
+func prepare(obs []island.Observation) ([]point, []*island.Observation, []string) {
 	ps := make([]point, len(obs))
+	byKey := make([]*island.Observation, len(obs))
 	for i, k := range sortedKeys(obs) {
-		ps[i].obs, ps[i].node = &obs[k.index], k.node
+		byKey[i], ps[i].node = &obs[k.index], k.node
 	}
 	classes := make(map[string]int32)
 	var names []string
 	for i := range ps {
-		p := &ps[i]
-		c, ok := classes[p.obs.Class]
+		p, o := &ps[i], byKey[i]
+		c, ok := classes[o.Class]
 		if !ok {
 			c = int32(len(names))
-			classes[p.obs.Class] = c
-			names = append(names, p.obs.Class)
+			classes[o.Class] = c
+			names = append(names, o.Class)
 		}
 		p.class = c
-		p.lat, p.lon = p.obs.Lat*math.Pi/180, p.obs.Lon*math.Pi/180
+		p.lat, p.lon = o.Lat*math.Pi/180, o.Lon*math.Pi/180
 		p.cosLat = math.Cos(p.lat)
-		p.sec, p.nsec = p.obs.Timestamp.Unix(), int32(p.obs.Timestamp.Nanosecond())
-		p.usable = validPosition(p.obs.Lat, p.obs.Lon)
+		p.sec, p.nsec = o.Timestamp.Unix(), int32(o.Timestamp.Nanosecond())
+		p.usable = validPosition(o.Lat, o.Lon)
 	}
-	return ps, names
+	return ps, byKey, names
 }
 
 // sortKey is what prepare sorts by, kept small so that sorting moves little.

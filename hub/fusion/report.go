@@ -29,33 +29,46 @@ func compareKept(x, y kept) int {
 
 // report turns the groups into the result: the groups of at least
 // lens.MinNodes nodes become tracks, ordered by their earliest member.
-func report(ps []point, g *groups, candidates int, lens *island.Lens) Result {
+// The observations byKey are in the order of the points.
+func report(ps []point, byKey []*island.Observation, g *groups, candidates int,
+	lens *island.Lens) Result {
 	tm := trackMembers(g, int32(max(lens.MinNodes, 1)))
 	res := Result{Candidates: candidates,
 		Unmatched: make([]island.ObservationKey, 0, len(ps)-len(tm.members))}
 	for i := range ps {
 		if tm.unmatched(g, i) {
-			res.Unmatched = append(res.Unmatched, ps[i].obs.Key()) // in key order
+			res.Unmatched = append(res.Unmatched, byKey[i].Key()) // in key order
 		}
 	}
-	tracks := make([]Track, len(tm.starts))
-	order := make([]kept, len(tm.starts))
+	rank := tm.ranks(ps)
+	ids := trackIDs(len(rank))
+	res.Tracks = make([]Track, len(rank))
 	keys := make([]island.ObservationKey, len(tm.members))
-	for t := range tm.starts {
+	for t, r := range rank {
 		lo, hi := tm.span(t)
 		m := tm.members[lo:hi]
-		first := earliest(ps, m)
-		order[t] = kept{sec: ps[first].sec, nsec: ps[first].nsec, first: first, track: int32(t)}
-		tracks[t] = track(ps, m, keys[lo:hi:hi])
+		res.Tracks[r] = track(byKey, m, keys[lo:hi:hi])
+		res.Tracks[r].ID = ids[r]
 		res.Matches += len(m) * (len(m) - 1) / 2
 	}
-	slices.SortFunc(order, compareKept)
-	res.Tracks = make([]Track, len(order))
-	for i, id := range trackIDs(len(order)) {
-		res.Tracks[i] = tracks[order[i].track]
-		res.Tracks[i].ID = id
-	}
 	return res
+}
+
+// ranks returns where each group comes among the tracks, in the order of
+// their earliest members.
+func (tm *tracked) ranks(ps []point) []int32 {
+	order := make([]kept, len(tm.starts))
+	for t := range tm.starts {
+		lo, hi := tm.span(t)
+		first := earliest(ps, tm.members[lo:hi])
+		order[t] = kept{sec: ps[first].sec, nsec: ps[first].nsec, first: first, track: int32(t)}
+	}
+	slices.SortFunc(order, compareKept)
+	rank := make([]int32, len(order))
+	for r, k := range order {
+		rank[k.track] = int32(r)
+	}
+	return rank
 }
 
 // tracked is the members of the groups to report: group after group, in
@@ -141,16 +154,16 @@ func comparePoints(ps []point, i, j int32) int {
 
 // track fuses the members g, which are sorted by key, and puts their keys
 // in members, which is as long as g.
-func track(ps []point, g []int32, members []island.ObservationKey) Track {
+func track(byKey []*island.Observation, g []int32, members []island.ObservationKey) Track {
 	allZero := true
 	for _, m := range g {
-		allZero = allZero && ps[m].obs.Confidence == 0
+		allZero = allZero && byKey[m].Confidence == 0
 	}
 	t := Track{Members: members}
 	var sumW, lat, dLon, conf float64
-	ref := ps[g[0]].obs.Lon
+	ref := byKey[g[0]].Lon
 	for i, m := range g {
-		o := ps[m].obs
+		o := byKey[m]
 		w := o.Confidence
 		if allZero {
 			w = 1
@@ -169,17 +182,17 @@ func track(ps []point, g []int32, members []island.ObservationKey) Track {
 	}
 	t.Lat, t.Lon = lat/sumW, wrapDegrees(ref+dLon/sumW)
 	t.Confidence = conf / float64(len(g))
-	t.Class = class(ps, g, allZero)
+	t.Class = class(byKey, g, allZero)
 	return t
 }
 
 // class is the member class of the highest total weight, the first by name
 // among equals.
-func class(ps []point, g []int32, allZero bool) string {
+func class(byKey []*island.Observation, g []int32, allZero bool) string {
 	var names []string
 	var totals []float64
 	for _, m := range g {
-		o := ps[m].obs
+		o := byKey[m]
 		w := o.Confidence
 		if allZero {
 			w = 1
