@@ -123,6 +123,12 @@ func (s *Server) Close() error {
 		cancel()
 		<-served
 	}
+	// Removing the faults first interrupts the toxics of open links, so
+	// that none outlives the server: a slow_close would otherwise hold
+	// its link for its whole delay after the proxy has stopped.
+	for _, tp := range s.api.Collection.Proxies() {
+		tp.Toxics.ResetToxics(context.Background())
+	}
 	return errors.Join(err, s.api.Collection.Clear())
 }
 
