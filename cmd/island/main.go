@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rs/zerolog"
 )
 
 // Exit codes. Only main chooses them.
@@ -53,6 +55,10 @@ func commands() []command {
 }
 
 func main() {
+	// Toxiproxy's bandwidth toxic logs through zerolog's global logger
+	// rather than the proxy's own; keep its per-chunk trace lines off the
+	// console. Its warnings still show.
+	zerolog.SetGlobalLevel(zerolog.DebugLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	env := &environment{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
 	err := run(ctx, os.Args[1:], env)
