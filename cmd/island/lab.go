@@ -34,6 +34,7 @@ the hub stored.`
 type labOptions struct {
 	hubAddr, api, logLevel string
 	every, duration        time.Duration
+	attemptTimeout         time.Duration
 	size                   int
 	seed                   int64
 }
@@ -87,6 +88,8 @@ func parseLabFlags(args []string, env *environment) (labOptions, error) {
 	fs.IntVar(&o.size, "batch", 5, "observations per batch")
 	fs.Int64Var(&o.seed, "seed", 0, "seed of the batches and of the faults; 0 picks one")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long; 0 runs until stopped")
+	fs.DurationVar(&o.attemptTimeout, "attempt-timeout", edge.DefaultAttemptTimeout,
+		"longest an edge's attempt may take before it is retried")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "least level logged: debug, info, warn or error")
 	if err := parseFlags(fs, args, env); err != nil {
 		return o, err
@@ -98,6 +101,9 @@ func parseLabFlags(args []string, env *environment) (labOptions, error) {
 		return o, fmt.Errorf("--batch %d: must not be negative: %w", o.size, errUsage)
 	case o.duration < 0:
 		return o, fmt.Errorf("--duration %v: must not be negative: %w", o.duration, errUsage)
+	case o.attemptTimeout <= 0:
+		return o, fmt.Errorf("--attempt-timeout %v: must be positive: %w", o.attemptTimeout,
+			errUsage)
 	}
 	if err := chaos.CheckLoopback(o.api); err != nil {
 		return o, fmt.Errorf("--api: %w (island proxy --allow-remote serves beyond it): %w",
@@ -137,7 +143,8 @@ func runLabEdges(ctx context.Context, o labOptions, seed int64, proxies []*chaos
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		defer tr.CloseIdleConnections()
 		c := &edge.Client{BaseURL: p.URL(), NodeID: p.Name(), HTTPClient: &http.Client{Transport: tr},
-			Policy: edge.Policy{Jitter: edge.NewJitter(uint64(seed) + uint64(i))}}
+			Policy: edge.Policy{AttemptTimeout: o.attemptTimeout,
+				Jitter: edge.NewJitter(uint64(seed) + uint64(i))}}
 		g.Go(func() error {
 			s := &sent[i]
 			s.node = c.NodeID

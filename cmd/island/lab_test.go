@@ -50,7 +50,7 @@ func TestLabIsHurtByHandWhileItRuns(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- runLab(ctx, []string{"--hub", "127.0.0.1:0", "--api", "127.0.0.1:0",
-			"--every", "5ms", "--seed", "7"}, env)
+			"--every", "5ms", "--seed", "7", "--attempt-timeout", "1s"}, env)
 	}()
 	var api string
 	require.Eventually(t, func() bool {
@@ -72,6 +72,7 @@ func TestLabIsHurtByHandWhileItRuns(t *testing.T) {
 	counters := labGet(t, api+"/island/counters")
 	assert.Regexp(t, `"proxy":"bravo","fault":"cut","type":"reset_peer","connections":[1-9]`,
 		counters)
+	// An attempt in flight as the fault goes may stall until its timeout.
 	labCall(t, http.MethodDelete, api+"/proxies/bravo/toxics/cut", "", http.StatusNoContent)
 	healed := countLines(out.String(), `batch \d+ bravo: success`)
 	require.Eventually(t, func() bool {
@@ -102,6 +103,7 @@ func TestLabUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"--every", "0"},
 		{"--batch", "-1"},
+		{"--attempt-timeout", "0s"},
 		{"--api", "0.0.0.0:8474"},
 		{"extra"},
 	} {
