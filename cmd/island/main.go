@@ -29,7 +29,7 @@ var errFailed = errors.New("failed")
 
 // errUsage marks bad usage. Bare, it means the flag package has printed
 // why; wrapped, the message says it.
-var errUsage = errors.New("usage")
+var errUsage = errors.New("see --help")
 
 // command is one subcommand of island.
 type command struct {
