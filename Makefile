@@ -2,16 +2,26 @@
 GO ?= go
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test lint bench chaos clean
+.PHONY: all build test xmllint lint bench chaos clean
 
 all: build test
 
 build:
 	$(GO) build -o bin/island ./cmd/island
 
-test:
+test: xmllint
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+# A test validates the JUnit report against its schema with xmllint, which
+# Debian ships in libxml2-utils; install it where it is missing.
+xmllint:
+	@command -v xmllint >/dev/null 2>&1 || { \
+	  echo "installing libxml2-utils for xmllint"; \
+	  if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { \
+	    echo "xmllint is missing and apt-get is not here: install libxml2 (xmllint)"; exit 1; }; \
+	  $$sudo apt-get update -qq && $$sudo apt-get install -y -qq libxml2-utils >/dev/null; }
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
