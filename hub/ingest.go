@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -105,7 +106,8 @@ func (s *Server) applyBatch(c echo.Context, body []byte) answer {
 
 // DecodeBatch decodes a batch from a request body with the decoder the hub
 // uses. Malformed JSON gives EInvalidJSON; well-formed JSON of the wrong
-// shape gives EValidation naming the field.
+// shape gives EValidation naming the field, with the index of its
+// observation, such as "observations[3].lat".
 func DecodeBatch(body []byte) (island.Batch, error) {
 	var b island.Batch
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -117,21 +119,58 @@ func DecodeBatch(body []byte) (island.Batch, error) {
 		return b, nil
 	}
 	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
+	if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return b, &island.Error{Code: island.EInvalidJSON,
 			Message: "the body is not well-formed JSON; send a batch: " +
 				"{\"node_id\": ..., \"observations\": [...]}",
 			Details: []string{err.Error()}}
-	case errors.As(err, &typ) && typ.Field != "":
-		return b, &island.Error{Code: island.EValidation, Message: "the batch is invalid",
-			Details: []string{fmt.Sprintf("%s: %s is not a %s", typ.Field, typ.Value, typ.Type)}}
-	default:
-		return b, &island.Error{Code: island.EValidation,
-			Message: "the batch does not have the shape of a batch",
-			Details: []string{err.Error()}}
 	}
+	path := ""
+	if i, oerr := failingObservation(body); oerr != nil {
+		path, err = fmt.Sprintf("observations[%d].", i), oerr
+	}
+	return b, shapeError(path, err)
+}
+
+// failingObservation decodes the observations of a well-formed body one by
+// one and returns the index and error of the first that fails, or a nil
+// error when none does. It runs only once a batch has failed to decode, so
+// that the error can name the observation.
+func failingObservation(body []byte) (int, error) {
+	var raw struct {
+		Observations []json.RawMessage `json:"observations"`
+	}
+	if json.Unmarshal(body, &raw) != nil {
+		return 0, nil
+	}
+	for i, r := range raw.Observations {
+		var o island.Observation
+		if err := json.Unmarshal(r, &o); err != nil {
+			return i, err
+		}
+	}
+	return 0, nil
+}
+
+// shapeError describes err, a failure to decode a well-formed batch, with
+// path as the prefix of the failing field ("" for the batch itself).
+func shapeError(path string, err error) error {
+	var typ *json.UnmarshalTypeError
+	var tpe *time.ParseError
+	detail := path + err.Error()
+	switch {
+	case errors.As(err, &typ) && typ.Field != "":
+		detail = fmt.Sprintf("%s%s: %s is not a %s", path, typ.Field, typ.Value, typ.Type)
+	case errors.As(err, &tpe) && path != "":
+		detail = fmt.Sprintf("%stimestamp: %.40q is not an RFC 3339 time, "+
+			"such as 2026-03-14T10:00:00Z", path, tpe.Value)
+	default:
+		return &island.Error{Code: island.EValidation,
+			Message: "the batch does not have the shape of a batch",
+			Details: []string{detail}}
+	}
+	return &island.Error{Code: island.EValidation, Message: "the batch is invalid",
+		Details: []string{detail}}
 }
 
 // readJSON reads the request body into buf, refusing what is not JSON and

@@ -83,9 +83,15 @@ func TestIngestRejects(t *testing.T) {
 			http.StatusRequestEntityTooLarge, island.EBodyTooLarge, ""},
 		{"Validation", mustJSON(t, bad), "application/json", http.StatusUnprocessableEntity,
 			island.EValidation, "observations[3].lat: 95.2 is outside [-90, 90]"},
-		{"WrongType", []byte(`{"node_id":"alpha","observations":[{"id":"a","lat":"north"}]}`),
-			"application/json", http.StatusUnprocessableEntity, island.EValidation,
-			"observations.lat"},
+		{"WrongType", []byte(`{"node_id":"alpha","observations":[{"id":"a"},` +
+			`{"id":"b","lat":"north"}]}`), "application/json", http.StatusUnprocessableEntity,
+			island.EValidation, "observations[1].lat: string is not a float64"},
+		{"BadTimestamp", []byte(`{"node_id":"alpha","observations":[{"id":"a"},` +
+			`{"id":"b","timestamp":"yesterday"}]}`), "application/json",
+			http.StatusUnprocessableEntity, island.EValidation,
+			`observations[1].timestamp: "yesterday" is not an RFC 3339 time`},
+		{"WrongNodeType", []byte(`{"node_id":5,"observations":[]}`), "application/json",
+			http.StatusUnprocessableEntity, island.EValidation, "node_id: number is not a string"},
 		{"NodeMismatch", mustJSON(t, mismatch), "application/json",
 			http.StatusUnprocessableEntity, island.ENodeMismatch, "observations[1].node_id"},
 		{"NoNode", []byte(`{"observations":[]}`), "application/json",
