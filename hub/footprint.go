@@ -11,7 +11,7 @@ type Footprint struct {
 	// Footprint() store.Footprint.
 	Store        store.Footprint
 	StoreCounted bool
-	Keys         int // Idempotency-Keys remembered, at most Config.MaxKeys
+	Keys         int // Idempotency-Keys kept: Config.MaxKeys at most, plus those in flight
 	Runs         int // fusion runs kept, at most Config.MaxRuns
 }
 

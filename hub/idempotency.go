@@ -28,7 +28,8 @@ type keyEntry struct {
 }
 
 // keyCache remembers the answers to the last max Idempotency-Keys, evicting
-// the oldest first. It is safe for concurrent use.
+// the oldest answered first, and every key still in flight. It is safe for
+// concurrent use.
 type keyCache struct {
 	mu    sync.Mutex
 	max   int
@@ -66,11 +67,23 @@ func (k *keyCache) begin(key string, sum [sha256.Size]byte) (*keyEntry, answer, 
 	}
 	e := &keyEntry{key: key, sum: sum}
 	k.byKey[key] = k.order.PushBack(e)
-	for k.order.Len() > k.max {
-		old := k.order.Remove(k.order.Front()).(*keyEntry)
-		delete(k.byKey, old.key)
-	}
+	k.evict()
 	return e, answer{}, false
+}
+
+// evict drops the oldest answered keys until at most max are kept. A key
+// still in flight is never dropped, so that its retries get 409 rather than
+// a second application; there are at most as many of those as requests
+// being served.
+func (k *keyCache) evict() {
+	for el := k.order.Front(); el != nil && k.order.Len() > k.max; {
+		next := el.Next()
+		if e := el.Value.(*keyEntry); e.done {
+			k.order.Remove(el)
+			delete(k.byKey, e.key)
+		}
+		el = next
+	}
 }
 
 // finish records the answer of e's first request, for replays.

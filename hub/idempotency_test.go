@@ -116,3 +116,41 @@ func TestIdempotencyKeyRetryAfterFailure(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, "body: %s", r.body)
 	assert.Equal(t, 5, decode[hub.Ingested](t, r).Accepted)
 }
+
+// TestIdempotencyKeyInFlightOutlivesEviction: keys answered later do not
+// push out a key whose first request is still running, so its retry is
+// still refused rather than applied a second time.
+func TestIdempotencyKeyInFlightOutlivesEviction(t *testing.T) {
+	bs := &blockingStore{Store: store.New(), started: make(chan struct{}, 1),
+		release: make(chan struct{})}
+	s := startHub(t, hub.Config{Store: bs, MaxKeys: 1})
+	c := newClient(t, s)
+	alpha := fixtureFile(t, "alpha.json")
+	send := func(key string) <-chan reply {
+		done := make(chan reply, 1)
+		go func() { done <- c.do(http.MethodPost, "/ingest", alpha, hub.HeaderIdempotencyKey, key) }()
+		return done
+	}
+
+	first := send("k1")
+	<-bs.started
+	bad := []byte(`{"node_id":"alpha","observations":[{"id":"x"}]}`) // never reaches Add
+	for _, k := range []string{"k2", "k3"} {
+		requireError(t, c.do(http.MethodPost, "/ingest", bad, hub.HeaderIdempotencyKey, k),
+			http.StatusUnprocessableEntity, island.EValidation)
+	}
+	assert.Equal(t, 2, s.Footprint().Keys, "k1 in flight and k3, the newest answered")
+	retry := send("k1")
+	select {
+	case r := <-retry:
+		requireError(t, r, http.StatusConflict, island.EKeyInFlight)
+	case <-bs.started:
+		t.Error("the retry of a key in flight was applied")
+		close(bs.release)
+		<-retry
+		<-first
+		return
+	}
+	close(bs.release)
+	require.Equal(t, http.StatusOK, (<-first).status)
+}

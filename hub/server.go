@@ -83,7 +83,7 @@ type Config struct {
 	Logger   *slog.Logger     // nil discards the logs
 	Now      func() time.Time // the clock of run ids and timings; nil for time.Now
 	MaxRuns  int              // fusion runs kept; 0 for DefaultMaxRuns
-	MaxKeys  int              // Idempotency-Keys remembered; 0 for DefaultMaxKeys
+	MaxKeys  int              // answered Idempotency-Keys kept; 0 for DefaultMaxKeys
 	Store    Store            // nil for store.New()
 	Timeouts Timeouts         // server timeouts of Start
 }
