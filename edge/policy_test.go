@@ -96,6 +96,10 @@ func TestRetryAfterIsHonouredAndCapped(t *testing.T) {
 		{"HTTPDate", date, 0, 3 * time.Second},
 		{"Capped", "120", 2 * time.Second, 2 * time.Second},
 		{"DefaultCap", "3600", 0, edge.DefaultMaxRetryAfter},
+		// Seconds whose nanoseconds overflow an int64 still mean "long".
+		{"HugeCapped", "10000000000", 0, edge.DefaultMaxRetryAfter},
+		{"WrappingCapped", "18446744074", 0, edge.DefaultMaxRetryAfter},
+		{"BeyondInt64Capped", "99999999999999999999", 0, edge.DefaultMaxRetryAfter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
