@@ -405,3 +405,23 @@ func TestNewSeed(t *testing.T) {
 	}
 	assert.NotEqual(t, harness.NewSeed(time.Unix(0, 1)), harness.NewSeed(time.Unix(0, 2)))
 }
+
+func TestRunnerRefusesNegativeSettings(t *testing.T) {
+	noLeak(t)
+	for _, r := range []harness.Runner{{Parallel: -1}, {Timeout: -time.Second},
+		{Grace: -time.Second}} {
+		ran := false
+		cases := []harness.Case{{ID: "a", Run: func(*harness.T) { ran = true }}}
+		// The deadline only bounds the test: a runner that does not refuse the
+		// settings waits for it, or abandons the case at once.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		res, err := r.Run(ctx, []harness.Suite{suite("K", cases...)})
+		cancel()
+		require.Error(t, err, "%+v", r)
+		assert.NotErrorIs(t, err, context.DeadlineExceeded)
+		assert.NotErrorIs(t, err, harness.ErrAbandoned)
+		assert.ErrorContains(t, err, "give 0")
+		assert.Nil(t, res)
+		assert.False(t, ran, "a case ran under %+v", r)
+	}
+}

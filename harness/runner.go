@@ -57,10 +57,13 @@ type Runner struct {
 // Run runs the cases of suites, up to Parallel at once, each in table order
 // of starting, and returns their results in table order. A failing,
 // panicking or overrunning case is a result, not an error. Run fails when
-// the suites are invalid (and then runs nothing), when a case had to be
+// the suites or the Runner's settings are invalid (and then runs nothing), when a case had to be
 // abandoned (wrapping ErrAbandoned), and when ctx ends before every case
 // ran (the cases not started are then StatusSkipped).
 func (r *Runner) Run(ctx context.Context, suites []Suite) (*RunResult, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
 	if err := Validate(suites); err != nil {
 		return nil, fmt.Errorf("the suites are invalid: %w", err)
 	}
@@ -89,6 +92,23 @@ dispatch:
 		res.Suites[i].Duration = span(res.Suites[i].Cases)
 	}
 	return res, runError(ctx, res)
+}
+
+// check refuses settings that would panic in the semaphore or abandon
+// every case at once.
+func (r *Runner) check() error {
+	switch {
+	case r.Parallel < 0:
+		return fmt.Errorf("Runner.Parallel is %d: give 0 for one case per CPU, "+
+			"or a positive count", r.Parallel)
+	case r.Timeout < 0:
+		return fmt.Errorf("Runner.Timeout is %v: give 0 for %v, or a positive duration",
+			r.Timeout, DefaultTimeout)
+	case r.Grace < 0:
+		return fmt.Errorf("Runner.Grace is %v: give 0 for %v, or a positive duration",
+			r.Grace, DefaultGrace)
+	}
+	return nil
 }
 
 func (r *Runner) newResult(suites []Suite) *RunResult {
