@@ -66,8 +66,10 @@ func TestBatchValidate(t *testing.T) {
 		{"ErrDuplicateID", func(b *island.Batch) { b.Observations[4].ID = b.Observations[0].ID },
 			island.EValidation, `observations[4].id: "alpha-0001" repeats observations[0]`},
 		{"ErrNodeMismatch", func(b *island.Batch) { b.Observations[1].NodeID = "bravo" },
-			island.ENodeMismatch, `observations[1].node_id: "bravo" does not match the batch's node_id "alpha"`},
-		{"ErrNoNode", func(b *island.Batch) { b.NodeID = "" }, island.EValidation, "node_id: is required"},
+			island.ENodeMismatch,
+			`observations[1].node_id: "bravo" does not match the batch's node_id "alpha"`},
+		{"ErrNoNode", func(b *island.Batch) { b.NodeID = "" }, island.EValidation,
+			"node_id: is required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,11 +111,17 @@ func TestParseLens(t *testing.T) {
 		{"OK", `{"name":"x","gates":{"distance_m":10,"time_s":2}}`, ""},
 		{"ErrJSON", `{"name":`, "not valid JSON"},
 		{"ErrUnknownField", `{"name":"x","gate":{}}`, `unknown field "gate"`},
-		{"ErrGates", `{"name":"x","gates":{"distance_m":-1,"time_s":2}}`, "gates.distance_m: -1 must be a positive"},
+		{"ErrGates", `{"name":"x","gates":{"distance_m":-1,"time_s":2}}`,
+			"gates.distance_m: -1 must be a positive"},
 		{"ErrNoName", `{"gates":{"distance_m":1,"time_s":2}}`, "name: is required"},
-		{"ErrMinNodes", `{"name":"x","gates":{"distance_m":1,"time_s":2},"min_nodes":-2}`, "min_nodes: -2"},
-		{"ErrClass", `{"name":"x","gates":{"distance_m":1,"time_s":2},"compatible":{"Car":["x"]}}`, `"Car"`},
-		{"ErrTrailing", `{"name":"x","gates":{"distance_m":1,"time_s":2}} {}`, "after its closing brace"},
+		{"ErrMinNodes", `{"name":"x","gates":{"distance_m":1,"time_s":2},"min_nodes":-2}`,
+			"min_nodes: -2"},
+		{"ErrClass", `{"name":"x","gates":{"distance_m":1,"time_s":2},` +
+			`"compatible":{"Car":["x"]}}`, `"Car"`},
+		{"ErrOtherClass", `{"name":"x","gates":{"distance_m":1,"time_s":2},` +
+			`"compatible":{"car":["x","Y"]}}`, `compatible.car[1]: "Y" is not`},
+		{"ErrTrailing", `{"name":"x","gates":{"distance_m":1,"time_s":2}} {}`,
+			"after its closing brace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +135,20 @@ func TestParseLens(t *testing.T) {
 			assert.Equal(t, island.EInvalidLens, island.ErrorCode(err))
 			assert.Contains(t, err.Error()+strings.Join(err.(*island.Error).Details, "\n"), tt.detail)
 		})
+	}
+}
+
+// TestLensErrorsAreShort: a lens with a huge bad class name is refused
+// with details of a few dozen bytes each, not with the name echoed whole.
+func TestLensErrorsAreShort(t *testing.T) {
+	huge := strings.Repeat("X", 1<<20)
+	l := island.Lens{Name: "x", Gates: island.Gates{DistanceM: 1, TimeS: 1}, MinNodes: 2,
+		Compatible: map[string][]string{huge: {huge}}}
+	var e *island.Error
+	require.ErrorAs(t, l.Validate(), &e)
+	require.Len(t, e.Details, 2)
+	for _, d := range e.Details {
+		assert.Less(t, len(d), 200, "%.100s...", d)
 	}
 }
 

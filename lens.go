@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
-	"sort"
 )
 
 // DefaultMinNodes is how many distinct nodes a track needs when a lens does
@@ -67,44 +67,61 @@ func (l *Lens) Normalize() {
 // Validate returns nil or an *Error with code EInvalidLens that names each
 // failing field.
 func (l *Lens) Validate() error {
-	var bad []string
-	if l.Name == "" {
-		bad = append(bad, "name: is required")
-	}
-	if len(l.Name) > MaxIDLength {
-		bad = append(bad, fmt.Sprintf("name: is %d bytes long; the limit is %d", len(l.Name), MaxIDLength))
-	}
-	if len(l.Version) > MaxIDLength {
-		bad = append(bad, fmt.Sprintf("version: is %d bytes long; the limit is %d", len(l.Version), MaxIDLength))
-	}
-	if !positive(l.Gates.DistanceM) {
-		bad = append(bad, fmt.Sprintf("gates.distance_m: %v must be a positive number of metres", l.Gates.DistanceM))
-	}
-	if !positive(l.Gates.TimeS) {
-		bad = append(bad, fmt.Sprintf("gates.time_s: %v must be a positive number of seconds", l.Gates.TimeS))
-	}
-	if l.MinNodes < 1 {
-		bad = append(bad, fmt.Sprintf("min_nodes: %d must be at least 1", l.MinNodes))
-	}
-	classes := make([]string, 0, len(l.Compatible))
-	for c := range l.Compatible {
-		classes = append(classes, c)
-	}
-	sort.Strings(classes)
-	for _, c := range classes {
-		if !classPattern.MatchString(c) || len(c) > MaxClassLength {
-			bad = append(bad, fmt.Sprintf("compatible: %.40q is not a short lower-case word", c))
-		}
-		for i, other := range l.Compatible[c] {
-			if !classPattern.MatchString(other) || len(other) > MaxClassLength {
-				bad = append(bad, fmt.Sprintf("compatible.%s[%d]: %.40q is not a short lower-case word", c, i, other))
-			}
-		}
-	}
+	bad := l.validateFields()
+	bad = append(bad, l.validateCompatible()...)
 	if len(bad) > 0 {
 		return &Error{Code: EInvalidLens, Message: "the lens is invalid", Details: capDetails(bad)}
 	}
 	return nil
+}
+
+// validateFields returns one line for each wrong field of l but Compatible.
+func (l *Lens) validateFields() []string {
+	var bad []string
+	add := func(format string, args ...any) { bad = append(bad, fmt.Sprintf(format, args...)) }
+	if l.Name == "" {
+		add("name: is required")
+	}
+	if len(l.Name) > MaxIDLength {
+		add("name: is %d bytes long; the limit is %d", len(l.Name), MaxIDLength)
+	}
+	if len(l.Version) > MaxIDLength {
+		add("version: is %d bytes long; the limit is %d", len(l.Version), MaxIDLength)
+	}
+	if !positive(l.Gates.DistanceM) {
+		add("gates.distance_m: %v must be a positive number of metres", l.Gates.DistanceM)
+	}
+	if !positive(l.Gates.TimeS) {
+		add("gates.time_s: %v must be a positive number of seconds", l.Gates.TimeS)
+	}
+	if l.MinNodes < 1 {
+		add("min_nodes: %d must be at least 1", l.MinNodes)
+	}
+	return bad
+}
+
+// validateCompatible returns one line for each class of l.Compatible that is
+// not a short lower-case word, in the order of the classes. A class is
+// quoted to its first 40 bytes, so that a huge one does not make a huge
+// answer.
+func (l *Lens) validateCompatible() []string {
+	var bad []string
+	for _, c := range slices.Sorted(maps.Keys(l.Compatible)) {
+		if !validClass(c) {
+			bad = append(bad, fmt.Sprintf("compatible: %.40q is not a short lower-case word", c))
+		}
+		for i, other := range l.Compatible[c] {
+			if !validClass(other) {
+				bad = append(bad, fmt.Sprintf("compatible.%.40s[%d]: %.40q is not a short "+
+					"lower-case word", c, i, other))
+			}
+		}
+	}
+	return bad
+}
+
+func validClass(c string) bool {
+	return len(c) <= MaxClassLength && classPattern.MatchString(c)
 }
 
 // CanFuse reports whether sightings of classes a and b may belong to one

@@ -135,7 +135,8 @@ func (b *Batch) Validate() error {
 	seen := make(map[string]int, len(b.Observations))
 	for i, o := range b.Observations {
 		if o.NodeID != "" && o.NodeID != b.NodeID {
-			mismatch = append(mismatch, fmt.Sprintf("%s.node_id: %.40q does not match the batch's node_id %q",
+			mismatch = append(mismatch, fmt.Sprintf(
+				"%s.node_id: %.40q does not match the batch's node_id %q",
 				obsPath(i), o.NodeID, b.NodeID))
 		}
 		bad = append(bad, o.validate(i)...)
