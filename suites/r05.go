@@ -264,9 +264,26 @@ func r05Resend(t *harness.T, i *harness.Island, d r05Scenario, failed edge.Resul
 		t.AddFaults(r05FaultCounts(t, p, f.Name))
 		require.NoError(t, p.RemoveFault(f.Name), "%s: removing the fault %s", d.name, f.Name)
 	}
-	res, err := i.Edge("alpha").PostBatchWithKey(t.Context(), fixture(t, "alpha"), failed.Key)
+	b := fixture(t, "alpha")
+	res, err := i.Edge("alpha").PostBatchWithKey(t.Context(), b, failed.Key)
 	require.NoError(t, err, "%s: sending the failed batch again on a healed network", d.name)
 	require.Equal(t, 1, res.Attempts, "%s: the batch sent again on a healed network", d.name)
+	r05ResendUnkeyed(t, i, d, b)
+}
+
+// r05ResendUnkeyed sends b once more under a key the hub has never seen, as
+// an edge does that lost the key of a batch it had sent: the hub, which
+// holds the batch by now, must know every observation by its identity and
+// store none again.
+func r05ResendUnkeyed(t *harness.T, i *harness.Island, d r05Scenario, b island.Batch) {
+	res, err := i.Edge("alpha").PostBatchWithKey(t.Context(), b, edge.NewKey())
+	require.NoError(t, err, "%s: sending the batch again under a new key", d.name)
+	require.False(t, res.Replayed, "%s: the hub replayed an answer to a key it never saw",
+		d.name)
+	require.Equal(t, 0, res.Accepted,
+		"%s: observations the hub newly stored from a batch it already held", d.name)
+	require.Equal(t, len(b.Observations), res.Duplicates,
+		"%s: observations the hub counted as duplicates of what it held", d.name)
 }
 
 // r05FaultCounts returns how often the fault named fault of p fired, as the
