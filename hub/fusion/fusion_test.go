@@ -90,13 +90,15 @@ func TestFuseMinNodes(t *testing.T) {
 		require.Len(t, res.Tracks, 5, "min_nodes %d", minNodes)
 		require.Equal(t, 15, res.Matches)
 	}
-	res := Fuse(obs, lensWith(4))
-	require.Empty(t, res.Tracks)
-	require.Len(t, res.Unmatched, 15)
+	for _, minNodes := range []int{4, math.MaxInt32 + 1, 1 << 32, math.MaxInt} {
+		res := Fuse(obs, lensWith(minNodes))
+		require.Empty(t, res.Tracks, "min_nodes %d", minNodes)
+		require.Len(t, res.Unmatched, 15, "min_nodes %d", minNodes)
+	}
 
 	twoNodes := obs[:10] // alpha and bravo
 	require.Equal(t, "bravo", twoNodes[9].NodeID)
-	res = Fuse(twoNodes, lensWith(3))
+	res := Fuse(twoNodes, lensWith(3))
 	require.Empty(t, res.Tracks)
 	require.Zero(t, res.Matches)
 	require.Len(t, res.Unmatched, 10)

@@ -2,6 +2,7 @@ package fusion
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 
@@ -32,7 +33,9 @@ func compareKept(x, y kept) int {
 // The observations byKey are in the order of the points.
 func report(ps []point, byKey []*island.Observation, g *groups, candidates int,
 	lens *island.Lens) Result {
-	tm := trackMembers(g, int32(max(lens.MinNodes, 1)))
+	// A group never has more than MaxInt32 members, so a larger MinNodes
+	// means the same: no track at all.
+	tm := trackMembers(g, int32(min(max(lens.MinNodes, 1), math.MaxInt32)))
 	res := Result{Candidates: candidates,
 		Unmatched: make([]island.ObservationKey, 0, len(ps)-len(tm.members))}
 	for i := range ps {
