@@ -233,6 +233,8 @@ func r01c(t *harness.T) {
 	}
 	requireStored(t, i, flatten(all))
 	t.Figure("status reads during ingest", float64(check.reads.Load()), "reads")
+	require.Positive(t, check.reads.Load(),
+		"no status read was taken while the edges posted, so the race was not run")
 	if len(check.bad) > 0 {
 		t.Errorf("%d of %d status reads were inconsistent; the first: %s",
 			len(check.bad), check.reads.Load(), check.bad[0])
@@ -260,6 +262,7 @@ func r01d(t *harness.T) {
 		}
 	})
 	t.Figure("clears during ingest", float64(clears), "clears")
+	require.Positive(t, clears, "no clear ran while the edges posted, so the race was not run")
 	whole, absent := checkBatchesWhole(t, i, load)
 	t.Figure("batches present whole", float64(whole), "batches")
 	t.Figure("batches absent whole", float64(absent), "batches")
