@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/island-sensors/island"
 )
 
 // Keys of values that handlers leave in the echo.Context for the request log.
@@ -33,7 +35,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			slog.Duration("duration", time.Since(start)),
 		}
 		if node, ok := c.Get(logNodeKey).(string); ok && node != "" {
-			attrs = append(attrs, slog.String("node", node))
+			attrs = append(attrs, slog.String("node", logNode(node)))
 		}
 		if code, ok := c.Get(logCodeKey).(string); ok {
 			attrs = append(attrs, slog.String("code", code))
@@ -67,4 +69,14 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 		}()
 		return next(c)
 	}
+}
+
+// logNode is a node id as the request log shows it: whole when it could be
+// valid, else cut short, so that a client cannot make a log line as long as
+// its body.
+func logNode(node string) string {
+	if len(node) <= island.MaxIDLength {
+		return node
+	}
+	return fmt.Sprintf("%.40q... (%d bytes)", node, len(node))
 }

@@ -64,6 +64,25 @@ func TestRequestLog(t *testing.T) {
 	assert.NotContains(t, out.String(), "alpha-0001", "no payloads in the log")
 }
 
+// TestRequestLogBoundsTheNode: a node id far over the limit, in a batch or
+// a query, does not make a log line as long as itself.
+func TestRequestLogBoundsTheNode(t *testing.T) {
+	var out syncBuffer
+	log := slog.New(slog.NewJSONHandler(&out, nil))
+	c := newClient(t, startHub(t, hub.Config{Logger: log}))
+	huge := strings.Repeat("n", 20<<10)
+	requireError(t, c.do(http.MethodPost, "/ingest",
+		[]byte(`{"node_id":"`+huge+`","observations":[]}`)),
+		http.StatusUnprocessableEntity, island.EValidation)
+	c.do(http.MethodGet, "/observations?node="+huge, nil)
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2, out.String())
+	for _, l := range lines {
+		assert.Less(t, len(l), 1000, "%.300s", l)
+		assert.Contains(t, l, "(20480 bytes)")
+	}
+}
+
 // TestConcurrentIngestAndClear races ingest, clear, status and fusion over
 // HTTP. Each status must add up, and show whole batches only.
 func TestConcurrentIngestAndClear(t *testing.T) {
