@@ -345,11 +345,14 @@ func runSlowHeaders(t *harness.T) {
 		"Accept: application/json\r\nX-Pace: one byte every %v, slower than any timeout\r\n"+
 		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n",
 		i.Hub.Addr(), r07ByteEvery, len(body))
+	// The clock starts before the dial, so that it cannot start after the
+	// hub's: the hub starts its header timeout once it has accepted the
+	// connection, which can be before the dial returns here.
+	opened := time.Now()
 	var d net.Dialer
 	conn, err := d.DialContext(t.Context(), "tcp", i.Hub.Addr())
 	require.NoError(t, err, "the slow client cannot connect to the hub")
 	defer conn.Close()
-	opened := time.Now()
 	slow := trickle(t, conn, append([]byte(head), body...))
 	defer close(slow.stop)
 
