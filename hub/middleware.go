@@ -30,7 +30,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		attrs := []slog.Attr{
 			slog.String("method", c.Request().Method),
-			slog.String("path", c.Request().URL.Path),
+			slog.String("path", logPath(c.Request().URL.Path)),
 			slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)),
 		}
@@ -79,4 +79,16 @@ func logNode(node string) string {
 		return node
 	}
 	return fmt.Sprintf("%.40q... (%d bytes)", node, len(node))
+}
+
+// maxLogPath is how much of a request's path the log shows.
+const maxLogPath = 256
+
+// logPath is a request path as the request log shows it: cut short past
+// maxLogPath bytes, like logNode.
+func logPath(path string) string {
+	if len(path) <= maxLogPath {
+		return path
+	}
+	return fmt.Sprintf("%.*s... (%d bytes)", maxLogPath, path, len(path))
 }

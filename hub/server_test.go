@@ -65,7 +65,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 // TestRequestLogBoundsTheNode: a node id far over the limit, in a batch or
-// a query, does not make a log line as long as itself.
+// a query, or a path as long, does not make a log line as long as itself.
 func TestRequestLogBoundsTheNode(t *testing.T) {
 	var out syncBuffer
 	log := slog.New(slog.NewJSONHandler(&out, nil))
@@ -75,11 +75,12 @@ func TestRequestLogBoundsTheNode(t *testing.T) {
 		[]byte(`{"node_id":"`+huge+`","observations":[]}`)),
 		http.StatusUnprocessableEntity, island.EValidation)
 	c.do(http.MethodGet, "/observations?node="+huge, nil)
+	c.do(http.MethodGet, "/fusion/results/"+huge, nil)
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	require.Len(t, lines, 2, out.String())
+	require.Len(t, lines, 3, out.String())
 	for _, l := range lines {
 		assert.Less(t, len(l), 1000, "%.300s", l)
-		assert.Contains(t, l, "(20480 bytes)")
+		assert.Regexp(t, `\.\.\. \(\d+ bytes\)`, l)
 	}
 }
 
