@@ -131,7 +131,8 @@ func TestIngestTooLargeChunked(t *testing.T) {
 
 func TestIngestAcceptsMissingContentType(t *testing.T) {
 	s := startHub(t, hub.Config{})
-	resp, err := newClient(t, s).http.Post(s.URL()+"/ingest", "", bytes.NewReader(fixtureFile(t, "bravo.json")))
+	body := bytes.NewReader(fixtureFile(t, "bravo.json"))
+	resp, err := newClient(t, s).http.Post(s.URL()+"/ingest", "", body)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
 	assert.Equal(t, http.StatusOK, resp.StatusCode)

@@ -6,8 +6,8 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestMain fails the run when a goroutine outlives the tests: a server, a handler or a client's connection
-// left running.
+// TestMain fails the run when a goroutine outlives the tests: a server, a
+// handler or a client's connection left running.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
