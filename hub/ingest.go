@@ -127,7 +127,7 @@ func DecodeBatch(body []byte) (island.Batch, error) {
 	}
 	path := ""
 	if i, oerr := failingObservation(body); oerr != nil {
-		path, err = fmt.Sprintf("observations[%d].", i), oerr
+		path, err = fmt.Sprintf("observations[%d]", i), oerr
 	}
 	return b, shapeError(path, err)
 }
@@ -152,18 +152,21 @@ func failingObservation(body []byte) (int, error) {
 	return 0, nil
 }
 
-// shapeError describes err, a failure to decode a well-formed batch, with
-// path as the prefix of the failing field ("" for the batch itself).
+// shapeError describes err, a failure to decode a well-formed batch, in the
+// observation at path ("" for the batch itself).
 func shapeError(path string, err error) error {
 	var typ *json.UnmarshalTypeError
 	var tpe *time.ParseError
-	detail := path + err.Error()
+	prefix, detail := "", err.Error()
+	if path != "" {
+		prefix, detail = path+".", path+": "+detail
+	}
 	switch {
 	case errors.As(err, &typ) && typ.Field != "":
-		detail = fmt.Sprintf("%s%s: %s is not a %s", path, typ.Field, typ.Value, typ.Type)
+		detail = fmt.Sprintf("%s%s: %s is not a %s", prefix, typ.Field, typ.Value, typ.Type)
 	case errors.As(err, &tpe) && path != "":
 		detail = fmt.Sprintf("%stimestamp: %.40q is not an RFC 3339 time, "+
-			"such as 2026-03-14T10:00:00Z", path, tpe.Value)
+			"such as 2026-03-14T10:00:00Z", prefix, tpe.Value)
 	default:
 		return &island.Error{Code: island.EValidation,
 			Message: "the batch does not have the shape of a batch",

@@ -90,6 +90,9 @@ func TestIngestRejects(t *testing.T) {
 			`{"id":"b","timestamp":"yesterday"}]}`), "application/json",
 			http.StatusUnprocessableEntity, island.EValidation,
 			`observations[1].timestamp: "yesterday" is not an RFC 3339 time`},
+		{"TimestampNotString", []byte(`{"node_id":"alpha","observations":[{"id":"a"},` +
+			`{"id":"b","timestamp":5}]}`), "application/json", http.StatusUnprocessableEntity,
+			island.EValidation, "observations[1]: Time.UnmarshalJSON"},
 		{"WrongNodeType", []byte(`{"node_id":5,"observations":[]}`), "application/json",
 			http.StatusUnprocessableEntity, island.EValidation, "node_id: number is not a string"},
 		{"NodeMismatch", mustJSON(t, mismatch), "application/json",
