@@ -31,9 +31,11 @@ func TestFootprintCountsStoreKeysAndRuns(t *testing.T) {
 		Nodes: 3, IDs: 15}, f.Store)
 	assert.GreaterOrEqual(t, f.Store.Slots, 15)
 	assert.Equal(t, 3, f.Runs, "runs are bounded by MaxRuns")
+	assert.Equal(t, 3*15, f.RunMembers, "three runs of 5 tracks of 3 members")
 
 	require.Equal(t, http.StatusOK, c.do(http.MethodPost, "/clear", nil).status)
-	assert.Equal(t, hub.Footprint{StoreCounted: true, Keys: 2, Runs: 3}, s.Footprint(),
+	assert.Equal(t, hub.Footprint{StoreCounted: true, Keys: 2, Runs: 3, RunMembers: 45},
+		s.Footprint(),
 		"a clear empties the store and keeps keys and runs")
 }
 

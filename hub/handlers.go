@@ -142,9 +142,9 @@ func (s *Server) runFusion(c echo.Context) error {
 	}
 	end := s.cfg.Now()
 	run.DurationMS = float64(end.Sub(start).Microseconds()) / 1000
-	s.runs.add(run, end)
+	dropped := s.runs.add(run, end)
 	s.log.Info("fusion run", "run_id", run.ID, "observations", len(obs),
-		"tracks", len(run.Tracks), "matches", run.Matches)
+		"tracks", len(run.Tracks), "matches", run.Matches, "old_runs_dropped", dropped)
 	return okAnswer(run).write(c)
 }
 
@@ -153,7 +153,9 @@ func (s *Server) getRun(c echo.Context) error {
 	run := s.runs.get(id)
 	if run == nil {
 		return &island.Error{Code: island.ERunNotFound,
-			Message: "no run has this id; GET /fusion/results lists the runs kept",
+			Message: "no run has this id: it was never made, or it was dropped to keep " +
+				"the archive within its bounds of runs and members; " +
+				"GET /fusion/results lists the runs kept",
 			Details: []string{"run_id: " + strconv.Quote(id)}}
 	}
 	return okAnswer(run).write(c)

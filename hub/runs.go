@@ -56,25 +56,42 @@ func (r *Run) summary() RunSummary {
 // after it, ids sort as the runs were made.
 const runIDLayout = "20060102T150405.000000000Z"
 
-// archive keeps the last max runs by id. Clearing the store does not touch
-// it. It is safe for concurrent use.
+// archive keeps the newest runs by id within two bounds: at most maxRuns
+// runs, and at most maxMembers track members and unmatched keys over all
+// of them. It drops the oldest runs first until both hold, but always keeps
+// the newest run, even one that alone holds more than maxMembers. Clearing
+// the store does not touch it. It is safe for concurrent use.
 type archive struct {
-	mu    sync.Mutex
-	max   int
-	seq   uint64
-	last  time.Time
-	order []*Run // oldest first
-	byID  map[string]*Run
+	mu         sync.Mutex
+	maxRuns    int
+	maxMembers int
+	members    int // track members and unmatched keys of the runs in order
+	seq        uint64
+	last       time.Time
+	order      []*Run // oldest first
+	byID       map[string]*Run
 }
 
-func newArchive(max int) *archive {
-	return &archive{max: max, byID: map[string]*Run{}}
+func newArchive(maxRuns, maxMembers int) *archive {
+	return &archive{maxRuns: maxRuns, maxMembers: maxMembers, byID: map[string]*Run{}}
+}
+
+// membersOf counts the keys a run holds: its tracks' members and its
+// unmatched keys.
+func membersOf(r *Run) int {
+	n := len(r.Unmatched)
+	for i := range r.Tracks {
+		n += len(r.Tracks[i].Members)
+	}
+	return n
 }
 
 // add gives r its id and creation time and keeps it, dropping the oldest
-// run when the archive is full. Ids follow now but never go back in time,
-// even when the clock does.
-func (a *archive) add(r *Run, now time.Time) {
+// runs until the archive is within its bounds again; it returns how many
+// it dropped. Ids follow now but never go back in time, even when the
+// clock does. r must not change afterwards.
+func (a *archive) add(r *Run, now time.Time) (dropped int) {
+	n := membersOf(r)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	now = now.UTC()
@@ -87,11 +104,21 @@ func (a *archive) add(r *Run, now time.Time) {
 	r.CreatedAt = now
 	a.order = append(a.order, r)
 	a.byID[r.ID] = r
-	if len(a.order) > a.max {
-		delete(a.byID, a.order[0].ID)
-		a.order[0] = nil
-		a.order = a.order[1:]
+	a.members += n
+	for len(a.order) > 1 && (len(a.order) > a.maxRuns || a.members > a.maxMembers) {
+		a.dropOldest()
+		dropped++
 	}
+	return dropped
+}
+
+// dropOldest forgets the oldest run. The caller holds a.mu.
+func (a *archive) dropOldest() {
+	old := a.order[0]
+	delete(a.byID, old.ID)
+	a.members -= membersOf(old)
+	a.order[0] = nil
+	a.order = a.order[1:]
 }
 
 // get returns the run with the given id, or nil.
@@ -116,4 +143,12 @@ func (a *archive) len() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return len(a.order)
+}
+
+// footprint returns how many runs the archive keeps and how many track
+// members and unmatched keys they hold, counted together.
+func (a *archive) footprint() (runs, members int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.order), a.members
 }

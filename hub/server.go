@@ -42,9 +42,10 @@ import (
 
 // Defaults of a zero Config.
 const (
-	DefaultMaxBody = 8 << 20 // bytes of one request body
-	DefaultMaxRuns = 1000    // fusion runs kept
-	DefaultMaxKeys = 10000   // Idempotency-Keys remembered
+	DefaultMaxBody       = 8 << 20   // bytes of one request body
+	DefaultMaxRuns       = 1000      // fusion runs kept
+	DefaultMaxRunMembers = 5_000_000 // track members and unmatched keys of the runs kept
+	DefaultMaxKeys       = 10000     // Idempotency-Keys remembered
 )
 
 // Store is what the hub needs of an observation store. *store.Store is the
@@ -77,15 +78,24 @@ func DefaultTimeouts() Timeouts {
 
 // Config configures a Server. The zero value is usable: no lens, an 8 MiB
 // body limit, logs discarded, the real clock, a new in-memory store.
+//
+// The fusion runs kept are bounded twice, by MaxRuns and by MaxRunMembers;
+// the hub drops the oldest runs first until both bounds hold, but always
+// keeps the newest run, even one that alone is over MaxRunMembers. A
+// dropped run answers 404 run_not_found as an unknown one does.
 type Config struct {
-	Lens     *island.Lens     // the lens to start with; nil for none
-	MaxBody  int64            // bytes of one request body; 0 for DefaultMaxBody
-	Logger   *slog.Logger     // nil discards the logs
-	Now      func() time.Time // the clock of run ids and timings; nil for time.Now
-	MaxRuns  int              // fusion runs kept; 0 for DefaultMaxRuns
-	MaxKeys  int              // answered Idempotency-Keys kept; 0 for DefaultMaxKeys
-	Store    Store            // nil for store.New()
-	Timeouts Timeouts         // server timeouts of Start
+	Lens    *island.Lens     // the lens to start with; nil for none
+	MaxBody int64            // bytes of one request body; 0 for DefaultMaxBody
+	Logger  *slog.Logger     // nil discards the logs
+	Now     func() time.Time // the clock of run ids and timings; nil for time.Now
+	MaxRuns int              // fusion runs kept; 0 for DefaultMaxRuns
+	// MaxRunMembers bounds the size of the runs kept: the track members
+	// and unmatched keys of all of them, counted together; 0 for
+	// DefaultMaxRunMembers, which holds a few hundred MB.
+	MaxRunMembers int
+	MaxKeys       int      // answered Idempotency-Keys kept; 0 for DefaultMaxKeys
+	Store         Store    // nil for store.New()
+	Timeouts      Timeouts // server timeouts of Start
 }
 
 // Server is the hub. Its methods are safe for concurrent use.
@@ -110,7 +120,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	cfg = withDefaults(cfg)
 	s := &Server{cfg: cfg, log: cfg.Logger, store: cfg.Store,
-		runs: newArchive(cfg.MaxRuns), keys: newKeyCache(cfg.MaxKeys)}
+		runs: newArchive(cfg.MaxRuns, cfg.MaxRunMembers), keys: newKeyCache(cfg.MaxKeys)}
 	s.lens.Store(cfg.Lens)
 	s.echo = s.routes()
 	return s
@@ -128,6 +138,9 @@ func withDefaults(cfg Config) Config {
 	}
 	if cfg.MaxRuns <= 0 {
 		cfg.MaxRuns = DefaultMaxRuns
+	}
+	if cfg.MaxRunMembers <= 0 {
+		cfg.MaxRunMembers = DefaultMaxRunMembers
 	}
 	if cfg.MaxKeys <= 0 {
 		cfg.MaxKeys = DefaultMaxKeys
