@@ -91,7 +91,8 @@ type Config struct {
 	MaxRuns int              // fusion runs kept; 0 for DefaultMaxRuns
 	// MaxRunMembers bounds the size of the runs kept: the track members
 	// and unmatched keys of all of them, counted together; 0 for
-	// DefaultMaxRunMembers, which holds a few hundred MB.
+	// DefaultMaxRunMembers. A member costs some 85 bytes with its track,
+	// so the default holds about 400 MB, some 30 runs of 150,000 keys.
 	MaxRunMembers int
 	MaxKeys       int      // answered Idempotency-Keys kept; 0 for DefaultMaxKeys
 	Store         Store    // nil for store.New()

@@ -27,6 +27,8 @@ func runHub(ctx context.Context, args []string, env *environment) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, host:port")
 	lensFile := fs.String("lens", "", "lens file to load at start, such as testdata/fixtures/lens.json")
 	maxBody := fs.Int64("max-body", hub.DefaultMaxBody, "largest request body, in bytes")
+	maxRunMembers := fs.Int("max-run-members", hub.DefaultMaxRunMembers,
+		"most track members and unmatched keys the fusion runs kept may hold; oldest go first")
 	logLevel := fs.String("log-level", "info", "least level logged: debug, info, warn or error")
 	if err := parseFlags(fs, args, env); err != nil {
 		return err
@@ -38,11 +40,16 @@ func runHub(ctx context.Context, args []string, env *environment) error {
 	if *maxBody <= 0 {
 		return fmt.Errorf("--max-body %d: must be a positive number of bytes: %w", *maxBody, errUsage)
 	}
+	if *maxRunMembers <= 0 {
+		return fmt.Errorf("--max-run-members %d: must be a positive number of keys: %w",
+			*maxRunMembers, errUsage)
+	}
 	lens, err := loadLens(*lensFile)
 	if err != nil {
 		return err
 	}
-	srv := hub.New(hub.Config{Lens: lens, MaxBody: *maxBody, Logger: log})
+	srv := hub.New(hub.Config{Lens: lens, MaxBody: *maxBody, MaxRunMembers: *maxRunMembers,
+		Logger: log})
 	if err := srv.Start(*addr); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -84,12 +85,60 @@ func TestHubCommand(t *testing.T) {
 	assert.Contains(t, errOut.String(), "path=/status", "one log line per request")
 }
 
+// TestHubCommandMaxRunMembers starts a hub whose runs may hold one key:
+// each run over alpha's 5 unmatched observations drops the one before.
+func TestHubCommandMaxRunMembers(t *testing.T) {
+	env, out, errOut := testEnv(map[string]string{"ISLAND_MAX_RUN_MEMBERS": "1",
+		"ISLAND_LENS": "../../testdata/fixtures/lens.json"})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"hub", "--addr", "127.0.0.1:0"}, env) }()
+	defer func() {
+		cancel()
+		require.NoError(t, <-done)
+	}()
+	var base string
+	require.Eventually(t, func() bool {
+		m := listening.FindStringSubmatch(out.String())
+		if m != nil {
+			base = m[1]
+		}
+		return m != nil
+	}, 10*time.Second, 10*time.Millisecond, "the hub prints where it listens: %s", errOut)
+
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr}
+	post := func(path, file string) {
+		var body io.Reader
+		if file != "" {
+			data, err := os.ReadFile(file)
+			require.NoError(t, err)
+			body = bytes.NewReader(data)
+		}
+		resp, err := hc.Post(base+path, "application/json", body)
+		require.NoError(t, err)
+		require.NoError(t, resp.Body.Close())
+		require.Equal(t, http.StatusOK, resp.StatusCode, "POST %s", path)
+	}
+	post("/ingest", "../../testdata/fixtures/alpha.json")
+	post("/fusion/run", "")
+	post("/fusion/run", "")
+	resp, err := hc.Get(base + "/status")
+	require.NoError(t, err)
+	var st struct{ Runs int }
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, 1, st.Runs, "the newer run of 5 keys drops the older one")
+}
+
 func TestHubCommandHelp(t *testing.T) {
 	env, out, _ := testEnv(nil)
 	err := run(context.Background(), []string{"hub", "--help"}, env)
 	require.True(t, errors.Is(err, flag.ErrHelp), "%v", err)
 	for _, want := range []string{"Usage: island hub", "--addr (ISLAND_ADDR)", "127.0.0.1:8080",
-		"--lens (ISLAND_LENS)", "--max-body (ISLAND_MAX_BODY)", "--log-level (ISLAND_LOG_LEVEL)"} {
+		"--lens (ISLAND_LENS)", "--max-body (ISLAND_MAX_BODY)", "--log-level (ISLAND_LOG_LEVEL)",
+		"--max-run-members (ISLAND_MAX_RUN_MEMBERS)", "(default 5000000)"} {
 		assert.Contains(t, out.String(), want)
 	}
 }
@@ -105,6 +154,9 @@ func TestHubCommandErrors(t *testing.T) {
 		{"BadLens", []string{"--lens", "../../testdata/fixtures/alpha.json"}, nil, "invalid_lens"},
 		{"BadLogLevel", []string{"--log-level", "loud"}, nil, "--log-level"},
 		{"BadMaxBody", nil, map[string]string{"ISLAND_MAX_BODY": "-1"}, "--max-body"},
+		{"BadMaxRunMembers", []string{"--max-run-members", "0"}, nil, "--max-run-members"},
+		{"BadMaxRunMembersEnv", nil, map[string]string{"ISLAND_MAX_RUN_MEMBERS": "many"},
+			"ISLAND_MAX_RUN_MEMBERS"},
 		{"BadAddr", []string{"--addr", "256.1.1.1:0"}, nil, "listen"},
 	}
 	for _, tt := range tests {
