@@ -192,9 +192,19 @@ func (v Verdict) Record(t *T) {
 // through GET /observations, in storage order. It fails when a page cannot
 // be read, or when the pages do not end within maxPages.
 func ReadStore(ctx context.Context, c *http.Client, baseURL string) ([]island.Observation, error) {
+	return ReadNode(ctx, c, baseURL, "")
+}
+
+// ReadNode is ReadStore for the observations of one node; "" reads every
+// node's.
+func ReadNode(ctx context.Context, c *http.Client, baseURL, node string) ([]island.Observation,
+	error) {
 	const maxPages = 100_000
 	var out []island.Observation
 	q := url.Values{"limit": {strconv.Itoa(hub.MaxPageLimit)}}
+	if node != "" {
+		q.Set("node", node)
+	}
 	for range maxPages {
 		p, err := readPage(ctx, c, baseURL+"/observations?"+q.Encode())
 		if err != nil {

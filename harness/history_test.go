@@ -159,3 +159,23 @@ func TestRecorderAtARealHub(t *testing.T) {
 	cr := only(t, res)
 	require.Equal(t, harness.StatusPassed, cr.Status, "%+v", cr.Failure)
 }
+
+func TestReadNodeReadsOneNodeOfARealHub(t *testing.T) {
+	c := harness.Case{ID: "H-9", Title: "read one node", Run: func(t *harness.T) {
+		i := t.Island()
+		for _, node := range i.Nodes {
+			post(t, i, node)
+		}
+		alpha, err := harness.ReadNode(t.Context(), i.HTTP, i.HubURL(), "alpha")
+		require.NoError(t, err)
+		require.Len(t, alpha, 5)
+		for _, o := range alpha {
+			assert.Equal(t, "alpha", o.NodeID)
+		}
+		all, err := harness.ReadStore(t.Context(), i.HTTP, i.HubURL())
+		require.NoError(t, err)
+		assert.Len(t, all, 15)
+	}}
+	cr := only(t, run(t, &harness.Runner{}, suite("H", c)))
+	require.Equal(t, harness.StatusPassed, cr.Status, "%+v", cr.Failure)
+}

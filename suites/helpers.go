@@ -80,22 +80,10 @@ func statusProblem(st hub.StatusAnswer) string {
 // storedObservations reads everything i's hub stores, of one node or of
 // all when node is "", page by page through GET /observations.
 func storedObservations(t *harness.T, i *harness.Island, node string) []island.Observation {
-	var out []island.Observation
-	q := url.Values{"limit": {fmt.Sprint(hub.MaxPageLimit)}}
-	if node != "" {
-		q.Set("node", node)
-	}
-	for range 10_000 { // far more pages than any suite stores
-		var p hub.ObservationsPage
-		hubJSON(t, i, http.MethodGet, "/observations?"+q.Encode(), nil, &p)
-		out = append(out, p.Observations...)
-		if p.Next == "" {
-			return out
-		}
-		q.Set("after", p.Next)
-	}
-	t.Fatalf("GET /observations gave a next page 10000 times without reaching the end")
-	return nil
+	t.Helper()
+	out, err := harness.ReadNode(t.Context(), i.HTTP, i.HubURL(), node)
+	require.NoError(t, err)
+	return out
 }
 
 // clearHub empties i's store through POST /clear and returns how many
